@@ -16,9 +16,12 @@ FOOTER = re.compile(r"^\s*(?P<title>[^|\n]{2,80}?)\s*\|\s*Region Örebro län\s+
 # The first line of a page starts with exactly one space; a page's first line has at least two letters,
 # so a lone figure letter (" m") does not count as a page.
 PAGE_START = re.compile(r"^ (?=\S)(?=.*[^\W\d_]{2})")
-# A word broken at the end of a line: "kompetensför-" + "sörjning". The part before the hyphen must end in a
-# lower-case letter (so "HR-" and "2018-" keep their hyphen) and the next line must go on in lower case.
-BROKEN_WORD = re.compile(r"(?<=[a-zåäöé])- ?\n[ \t]*(?=[a-zåäöé])")
+# A word broken at the end of a line: "kompetensför-" + "sörjning", also across the blank lines of a column
+# gap. The part before the hyphen must end in a lower-case letter (so "HR-" keeps its hyphen) and the text
+# must go on in lower case.
+BROKEN_WORD = re.compile(r"(?<=[a-zåäöé])- ?\n(?:[ \t]*\n)*[ \t]*(?=[a-zåäöé])")
+# A number range broken after its hyphen ("2018-" + "2030"): the hyphen stays, the line break goes.
+BROKEN_RANGE = re.compile(r"(?<=\d)- ?\n[ \t]*(?=\d)")
 # Words that follow a hyphen in Swedish coordinations ("vård- och omsorg"): the hyphen stays.
 COORDINATION = re.compile(r"^(och|eller|samt|respektive|som|till)\b")
 WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
@@ -41,7 +44,7 @@ def dehyphenate(text: str) -> str:
         rest = text[match.end() :]
         return "- " if COORDINATION.match(rest) else ""
 
-    return BROKEN_WORD.sub(join, text)
+    return BROKEN_RANGE.sub("-", BROKEN_WORD.sub(join, text))
 
 
 def split_pages(raw: str) -> list[Page]:

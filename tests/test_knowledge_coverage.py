@@ -8,16 +8,13 @@ markers that the index relies on.
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # the project is not installed into the virtualenv: import index from the tree
-    sys.path.insert(0, str(ROOT))
+from index.clean import WORD, content_words, dehyphenate
 
-from index.clean import WORD, content_words, dehyphenate  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 RAW_PATH = ROOT / "knowledge" / "source" / "regional-handlingsplan-kompetensforsorjning.txt"
 CURATED_PATH = ROOT / "knowledge" / "handlingsplan.md"
@@ -27,13 +24,6 @@ HEADING = re.compile(r"^(#{1,6}) (.+)$")
 
 # Raw words (after index.clean's automatic joins) that are deliberately not in the curated file.
 EXCEPTIONS = {
-    "kompetensför": "first half of a word broken over a column gap (blank line between the halves), joined "
-    "by hand to kompetensförsörjningsarbetet/kompetensförsörjningsarbete",
-    "sörjningsarbetet": "second half of kompetensför- + sörjningsarbetet, broken over a column gap",
-    "styrke": "first half of styrke- + områden, broken over a column gap, joined to styrkeområden",
-    "omvärlds": "first half of omvärlds- + spaning, broken over a column gap, joined to omvärldsspaning",
-    "spaning": "second half of omvärlds- + spaning, joined to omvärldsspaning",
-    "dieförbund": "second half of stu- + dieförbund, broken over a column gap, joined to studieförbund",
     "steggenom": "wrong automatic join: 'individuell steg-' is followed by the next page's first line "
     "'genom att ...', but the word goes on elsewhere as 'förflyttning kan bidra ...' (stegförflyttning)",
     "förflyttning": "second half of steg- + förflyttning, printed in another column; joined to "
@@ -43,7 +33,6 @@ EXCEPTIONS = {
 # Curated words of four or more letters that are not in the raw text.
 ADDED = {
     "kontakt": "heading of the contact details; the plan prints them without a heading",
-    "utvecklingsmöjligheter": "utvecklings- + möjligheter joined by hand across a column gap",
 }
 
 CHAPTERS = [

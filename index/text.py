@@ -1,0 +1,138 @@
+"""Text analysis for Swedish (and some English): tokens, stems, compounds, sentences, language."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+import Stemmer
+
+TOKEN = re.compile(r"[0-9]+(?:[ .,][0-9]{3})*|[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
+
+SWEDISH_STOPWORDS = frozenset(
+    """
+    alla allt alltså andra annan annat att av bara bland blev bli blir blivit bör både da dag de dem den denna
+    dess dessa det detta dig din dina ditt du där då efter eftersom ej eller en er era ert ett fick finns fler
+    flera från får fått för genom ha hade han hans har hela helt henne hennes hon honom hur här hos i ibland
+    icke igen in inför inga ingen inget inom inte ja jag kan kommer kunde man med mellan men mer mig min mina
+    mitt mot mycket ni nu när någon något några och om oss på sa sadan samma sedan sig sin sina sitt sjalv
+    själv ska skall skulle som så sådan sådana sådant till under upp ut utan vad var vara vare varför varit
+    varje vars vart vem vi vid vilka vilken vilket vår våra vårt än är åt över också även ännu enligt
+    gör göra säger står stå hur mycket många någon finns fanns blir får kan måste ska mig oss er vill
+    """.split()
+)
+ENGLISH_STOPWORDS = frozenset(
+    """
+    a about above after again all also am an and any are as at be because been before being below between
+    both but by can could did do does doing down during each few for from further had has have having he her
+    here hers him his how i if in into is it its itself just me more most my no nor not now of off on once
+    only or other our ours out over own same she should so some such than that the their theirs them then
+    there these they this those through to too under until up very was we were what when where which while
+    who whom why will with would you your yours tell say says said please list listed there's what's
+    """.split()
+)
+# Words that mark a question as English even when it is short.
+_ENGLISH_MARKERS = frozenset("the what which who how why when does do is are plan about please tell".split())
+_SWEDISH_MARKERS = frozenset("vad vilka vilken vem hur varför när är och det som om för att på".split())
+
+# Abbreviations whose full stop does not end a sentence.
+_ABBREVIATIONS = ("bl.a.", "t.ex.", "bl. a.", "m.m.", "dvs.", "t.o.m.", "s.k.", "ca.", "resp.", "m.fl.")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"”»(]?[A-ZÅÄÖÉ0-9*])")
+
+_stemmer = Stemmer.Stemmer("swedish")
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased word and number tokens; numbers keep their inner spaces removed ("3 345" -> "3345")."""
+    out = []
+    for match in TOKEN.findall(text.lower()):
+        out.append(re.sub(r"(?<=\d)[ .,](?=\d{3})", "", match) if match[0].isdigit() else match)
+    return out
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    return _stemmer.stemWord(word)
+
+
+def content_tokens(text: str) -> list[str]:
+    """Tokens that carry meaning: stopwords (Swedish and English) and one-letter words dropped."""
+    return [
+        t for t in tokens(text) if t not in SWEDISH_STOPWORDS and t not in ENGLISH_STOPWORDS and len(t) > 1
+    ]
+
+
+def detect_language(text: str) -> str:
+    """'en' or 'sv', from function words and Swedish letters; Swedish wins ties (the plan is Swedish)."""
+    words = tokens(text)
+    english = sum(w in _ENGLISH_MARKERS or w in ENGLISH_STOPWORDS for w in words)
+    swedish = sum(w in _SWEDISH_MARKERS or w in SWEDISH_STOPWORDS for w in words)
+    if re.search(r"[åäö]", text.lower()):
+        swedish += 1
+    return "en" if english > swedish else "sv"
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a paragraph, not broken at common Swedish abbreviations."""
+    protected = text
+    for i, abbreviation in enumerate(_ABBREVIATIONS):
+        protected = protected.replace(abbreviation, f"\x00{i}\x00")
+    parts = _SENTENCE_END.split(protected)
+    restored = []
+    for part in parts:
+        for i, abbreviation in enumerate(_ABBREVIATIONS):
+            part = part.replace(f"\x00{i}\x00", abbreviation)
+        if part.strip():
+            restored.append(part.strip())
+    return restored
+
+
+class Decompounder:
+    """Splits Swedish compounds into parts that occur as words in the corpus.
+
+    "kompetensförsörjning" -> ["kompetens", "försörjning"], so a search for "försörjning av kompetens" finds
+    it, and the other way round. Parts are checked against the corpus vocabulary, so no word list is needed.
+    """
+
+    MIN_PART = 4
+    MIN_WORD = 8
+
+    def __init__(self, vocabulary: Iterable[str]):
+        words = {w for w in vocabulary if len(w) >= self.MIN_PART and w.isalpha()}
+        self._words = frozenset(words)
+        self._stems = frozenset(stem(w) for w in words)
+
+    def _known(self, part: str) -> bool:
+        return part in self._words or stem(part) in self._stems
+
+    @lru_cache(maxsize=65536)  # noqa: B019 - one instance per index, lives as long as the index
+    def parts(self, word: str) -> tuple[str, ...]:
+        """Parts of a compound (head first), or () when the word is not a compound of known words."""
+        if len(word) < self.MIN_WORD or not word.isalpha():
+            return ()
+        # Longest known head first: "kompetensförsörjnings|arbete", then the head is split in turn.
+        for cut in range(len(word) - self.MIN_PART, self.MIN_PART - 1, -1):
+            head, tail = word[:cut], word[cut:]
+            if not self._known(tail):
+                continue
+            for candidate in (head, head[:-1] if head.endswith("s") else ""):
+                if len(candidate) >= self.MIN_PART and self._known(candidate):
+                    return (candidate, *self.parts(candidate), tail)
+        return ()
+
+    def terms(self, text: str) -> list[str]:
+        """Stemmed content tokens plus the stems of their compound parts: what lexical search indexes."""
+        out = []
+        for token in content_tokens(text):
+            for piece in word_pieces(token):
+                out.append(stem(piece))
+                out.extend(stem(p) for p in self.parts(piece))
+        return out
+
+
+def word_pieces(token: str) -> list[str]:
+    """A token and, for a hyphenated one ("e-postadress"), the joined form and its parts of 2+ letters."""
+    if "-" not in token:
+        return [token]
+    return [token.replace("-", ""), *(p for p in token.split("-") if len(p) > 1)]
