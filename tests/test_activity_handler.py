@@ -1,0 +1,254 @@
+"""KompetensBot against botbuilder's in-memory TestAdapter, with a fake answering engine."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+# The project is not installed into the venv; make `handlers`/`index` importable however pytest is started.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from botbuilder.core.adapters import TestAdapter  # noqa: E402
+from botbuilder.schema import Activity, ActivityTypes, Attachment, ChannelAccount, TextFormatTypes  # noqa: E402
+
+from handlers import messages  # noqa: E402
+from handlers.answer_types import Answer  # noqa: E402
+from handlers.botframework.activity_handler import (  # noqa: E402
+    MAX_QUESTION_CHARS,
+    KompetensBot,
+    QAUnavailable,
+    clean_text,
+    truncate,
+)
+
+
+class FakeQA:
+    """Answers with a recognisable text; remembers what it was asked, and in which thread."""
+
+    def __init__(self, lang: str = "sv") -> None:
+        self.questions: list[str] = []
+        self.threads: list[str] = []
+        self.lang = lang
+
+    def answer(self, question: str) -> Answer:
+        self.questions.append(question)
+        self.threads.append(threading.current_thread().name)
+        return Answer(question=question, text=f"SVAR på: {question}", answered=True, lang=self.lang)
+
+
+def make_bot(qa: object | None) -> tuple[TestAdapter, KompetensBot]:
+    bot = KompetensBot(lambda: qa)
+    return TestAdapter(bot.on_turn), bot
+
+
+async def send(adapter: TestAdapter, activity: Activity | str) -> list[Activity]:
+    """Run one turn and return everything the bot sent during it."""
+    adapter.activity_buffer.clear()
+    await adapter.receive_activity(activity)
+    return list(adapter.activity_buffer)
+
+
+async def test_question_gets_the_answer_text_as_markdown() -> None:
+    qa = FakeQA()
+    adapter, _ = make_bot(qa)
+    replies = await send(adapter, "  Vad gör Almi?  ")
+    assert [r.text for r in replies] == ["SVAR på: Vad gör Almi?"]
+    assert replies[0].type == ActivityTypes.message
+    assert replies[0].text_format == TextFormatTypes.markdown
+    assert qa.questions == ["Vad gör Almi?"]
+
+
+async def test_answer_runs_off_the_event_loop_thread() -> None:
+    qa = FakeQA()
+    adapter, _ = make_bot(qa)
+    await send(adapter, "Vad gör Almi?")
+    assert qa.threads and qa.threads[0] != threading.current_thread().name
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t ", None, "<at>Kompetensbot</at>"])
+async def test_empty_message_gets_a_prompt(text: str | None) -> None:
+    qa = FakeQA()
+    adapter, _ = make_bot(qa)
+    replies = await send(adapter, Activity(type=ActivityTypes.message, text=text))
+    assert [r.text for r in replies] == [messages.EMPTY_PROMPT]
+    assert qa.questions == []
+
+
+async def test_attachment_only_message_gets_a_prompt() -> None:
+    adapter, _ = make_bot(FakeQA())
+    activity = Activity(
+        type=ActivityTypes.message,
+        attachments=[Attachment(content_type="image/png", content_url="https://example.org/a.png")],
+    )
+    replies = await send(adapter, activity)
+    assert [r.text for r in replies] == [messages.EMPTY_PROMPT]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("hjälp", messages.HELP),
+        ("  HJÄLP ", messages.HELP),
+        ("?", messages.HELP),
+        ("<at>Kompetensbot</at> hjälp", messages.HELP),
+        ("help", messages.HELP_EN),
+        ("/Help", messages.HELP_EN),
+    ],
+)
+async def test_help_commands(text: str, expected: str) -> None:
+    qa = FakeQA()
+    adapter, _ = make_bot(qa)
+    replies = await send(adapter, text)
+    assert [r.text for r in replies] == [expected]
+    assert qa.questions == []
+
+
+async def test_teams_mention_is_removed_from_the_question() -> None:
+    qa = FakeQA()
+    adapter, _ = make_bot(qa)
+    await send(adapter, "<at>Kompetensbot</at> Vad gör Almi?")
+    assert qa.questions == ["Vad gör Almi?"]
+
+
+async def test_long_question_is_cut_and_the_reply_says_so() -> None:
+    qa = FakeQA()
+    adapter, _ = make_bot(qa)
+    question = "Vad gör Almi? " + "mycket " * 400  # ~2800 characters
+    replies = await send(adapter, question)
+    asked = qa.questions[0]
+    assert len(asked) <= MAX_QUESTION_CHARS
+    assert question.startswith(asked)
+    note = messages.truncated_note(MAX_QUESTION_CHARS, "sv")
+    assert replies[0].text.startswith(note)
+    assert replies[0].text.endswith(f"SVAR på: {asked}")
+
+
+async def test_question_at_the_limit_is_not_cut() -> None:
+    qa = FakeQA()
+    adapter, _ = make_bot(qa)
+    question = "a" * MAX_QUESTION_CHARS
+    replies = await send(adapter, question)
+    assert qa.questions == [question]
+    assert replies[0].text == f"SVAR på: {question}"
+
+
+async def test_truncation_note_follows_the_answer_language() -> None:
+    adapter, _ = make_bot(FakeQA(lang="en"))
+    replies = await send(adapter, "What does Almi do? " + "very " * 500)
+    assert replies[0].text.startswith(messages.truncated_note(MAX_QUESTION_CHARS, "en"))
+
+
+def test_truncate_prefers_a_word_boundary() -> None:
+    cut, truncated = truncate("ord " * 1000, limit=100)
+    assert truncated
+    assert cut.endswith("ord")
+    assert len(cut) <= 100
+    assert truncate("kort fråga") == ("kort fråga", False)
+
+
+def test_clean_text() -> None:
+    assert clean_text(None) == ""
+    assert clean_text(" <at>Bot</at>\u00a0hej ") == "hej"
+
+
+async def test_message_while_loading_gets_not_ready() -> None:
+    adapter, _ = make_bot(None)
+    replies = await send(adapter, "Vad gör Almi?")
+    assert [r.text for r in replies] == [messages.NOT_READY]
+
+
+async def test_english_message_while_loading_gets_english_not_ready() -> None:
+    adapter, _ = make_bot(None)
+    replies = await send(adapter, "What does Almi do?")
+    assert [r.text for r in replies] == [messages.NOT_READY_EN]
+
+
+async def test_help_works_while_loading() -> None:
+    adapter, _ = make_bot(None)
+    replies = await send(adapter, "hjälp")
+    assert [r.text for r in replies] == [messages.HELP]
+
+
+async def test_failed_engine_gets_an_apology() -> None:
+    def failed() -> None:
+        raise QAUnavailable("index missing")
+
+    bot = KompetensBot(failed)
+    adapter = TestAdapter(bot.on_turn)
+    replies = await send(adapter, "Vad gör Almi?")
+    assert [r.text for r in replies] == [messages.ERROR_APOLOGY]
+
+
+async def test_welcome_for_each_added_member_but_not_the_bot() -> None:
+    adapter, _ = make_bot(FakeQA())
+    bot_account = adapter.template.recipient
+    update = Activity(
+        type=ActivityTypes.conversation_update,
+        members_added=[ChannelAccount(id="user1"), bot_account, ChannelAccount(id="user2")],
+    )
+    replies = await send(adapter, update)
+    assert [r.text for r in replies] == [messages.WELCOME, messages.WELCOME]
+
+
+async def test_no_welcome_when_only_the_bot_is_added() -> None:
+    adapter, _ = make_bot(FakeQA())
+    update = Activity(type=ActivityTypes.conversation_update, members_added=[adapter.template.recipient])
+    assert await send(adapter, update) == []
+
+
+@pytest.mark.parametrize(
+    "activity_type",
+    [
+        ActivityTypes.typing,
+        ActivityTypes.end_of_conversation,
+        ActivityTypes.installation_update,
+        ActivityTypes.event,
+        ActivityTypes.message_reaction,
+        ActivityTypes.conversation_update,  # e.g. members removed, topic renamed
+        "somethingNew",
+    ],
+)
+async def test_other_activities_are_ignored(activity_type: str) -> None:
+    qa = FakeQA()
+    adapter, _ = make_bot(qa)
+    assert await send(adapter, Activity(type=activity_type)) == []
+    assert qa.questions == []
+
+
+def test_messages_are_swedish_and_name_the_examples() -> None:
+    for example in messages.EXAMPLES_SV:
+        assert example in messages.WELCOME
+        assert example in messages.HELP
+    assert "kompetensförsörjning" in messages.WELCOME
+    assert "2\u00a0000" in messages.truncated_note(2000)
+    assert messages.guess_lang("Vad gör Almi?") == "sv"
+    assert messages.guess_lang("What does Almi do?") == "en"
+
+
+async def test_questions_are_answered_one_at_a_time() -> None:
+    class SlowQA(FakeQA):
+        def __init__(self) -> None:
+            super().__init__()
+            self.active = 0
+            self.most_active = 0
+            self.lock = threading.Lock()
+
+        def answer(self, question: str) -> Answer:
+            with self.lock:
+                self.active += 1
+                self.most_active = max(self.most_active, self.active)
+            threading.Event().wait(0.02)  # long enough for the other turns to be waiting meanwhile
+            with self.lock:
+                self.active -= 1
+            return super().answer(question)
+
+    qa = SlowQA()
+    bot = KompetensBot(lambda: qa)
+    turns = [TestAdapter(bot.on_turn).receive_activity(f"Fråga {i}") for i in range(4)]
+    await asyncio.gather(*turns)
+    assert len(qa.questions) == 4
+    assert qa.most_active == 1

@@ -1,0 +1,352 @@
+"""The real HTTP server end to end: Emulator-style activities in, replies out through a fake Bot Connector.
+
+Each test starts the app from create_app() on a free port, posts activities to /api/messages and reads the
+bot's replies where a channel would get them: POSTed to the activity's serviceUrl (tests/connector.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# The project is not installed into the venv; make `handlers`/`index` importable however pytest is started.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from aiohttp import ClientResponse, web  # noqa: E402
+from aiohttp.test_utils import TestClient, TestServer  # noqa: E402
+from connector import FakeConnector  # noqa: E402
+
+from handlers import messages  # noqa: E402
+from handlers.answer_types import Answer  # noqa: E402
+from handlers.botframework import create_app  # noqa: E402
+from handlers.botframework.app import MAX_BODY_BYTES, STATE  # noqa: E402
+from index.config import Config  # noqa: E402
+
+# The servers are started by fixtures; tests must run on the same event loop as the fixtures.
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+LOCAL = Config()  # no MicrosoftAppId: Emulator mode, no authentication
+
+
+class FakeQA:
+    """Answers instantly; a question containing "boom" raises, like a bug in the engine would."""
+
+    def answer(self, question: str) -> Answer:
+        if "boom" in question:
+            raise RuntimeError("simulated engine failure")
+        return Answer(question=question, text=f"SVAR på: {question}", answered=True)
+
+
+Start = Callable[..., Awaitable[TestClient]]
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[FakeConnector]:
+    async with FakeConnector() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def start() -> AsyncIterator[Start]:
+    """start(qa_loader, config=LOCAL, ready=True) → a client for a running server."""
+    clients: list[TestClient] = []
+
+    async def _start(qa_loader: Callable[[], Any], config: Config = LOCAL, ready: bool = True) -> TestClient:
+        client = TestClient(TestServer(create_app(config, qa_loader)))
+        await client.start_server()
+        clients.append(client)
+        if ready:
+            await wait_loaded(client.app)
+        return client
+
+    yield _start
+    for client in clients:
+        await client.close()
+
+
+@pytest.fixture
+async def bot(start: Start) -> TestClient:
+    return await start(FakeQA)
+
+
+async def wait_loaded(app: web.Application, timeout: float = 10.0) -> None:
+    """Wait until the background loader has finished (succeeded or failed)."""
+    assert await asyncio.to_thread(app[STATE].done.wait, timeout), "the QA loader did not finish"
+
+
+def emulator_activity(connector: FakeConnector, text: str | None = "", **fields: Any) -> dict[str, Any]:
+    activity: dict[str, Any] = {
+        "type": "message",
+        "id": "1",
+        "text": text,
+        "from": {"id": "user1", "name": "User"},
+        "recipient": {"id": "bot", "name": "Kompetensbot"},
+        "conversation": {"id": "conv1"},
+        "channelId": "emulator",
+        "serviceUrl": connector.url,
+        "locale": "sv-SE",
+    }
+    activity.update(fields)
+    return activity
+
+
+async def post(client: TestClient, activity: dict[str, Any]) -> ClientResponse:
+    response = await client.post("/api/messages", json=activity)
+    assert response.status < 300, await response.text()
+    return response
+
+
+async def ask(client: TestClient, connector: FakeConnector, text: str | None, **fields: Any) -> dict:
+    """Post one message and return the single reply the connector got."""
+    await post(client, emulator_activity(connector, text, **fields))
+    [reply] = await connector.replies(1)
+    # The adapter sends replies before it answers the POST, so anything else would be here already.
+    assert connector.pending() == 0
+    return reply
+
+
+async def test_question_is_answered_through_the_connector(bot: TestClient, connector: FakeConnector) -> None:
+    reply = await ask(bot, connector, "Vad gör Almi?")
+    assert reply["type"] == "message"
+    assert reply["text"] == "SVAR på: Vad gör Almi?"
+    assert reply["textFormat"] == "markdown"
+    # A reply to the user's activity, in the same conversation, from the bot to the user.
+    assert reply["_path"] == "/v3/conversations/conv1/activities/1"
+    assert reply["replyToId"] == "1"
+    assert reply["from"]["id"] == "bot"
+    assert reply["recipient"]["id"] == "user1"
+
+
+async def test_message_without_id_is_sent_to_the_conversation(
+    bot: TestClient, connector: FakeConnector
+) -> None:
+    activity = emulator_activity(connector, "Vad gör Almi?")
+    del activity["id"]
+    await post(bot, activity)
+    [reply] = await connector.replies(1)
+    assert reply["_path"] == "/v3/conversations/conv1/activities"
+
+
+async def test_conversation_update_welcomes_the_user_not_the_bot(
+    bot: TestClient, connector: FakeConnector
+) -> None:
+    update = emulator_activity(
+        connector,
+        None,
+        type="conversationUpdate",
+        membersAdded=[{"id": "user1"}, {"id": "bot"}],
+    )
+    await post(bot, update)
+    [reply] = await connector.replies(1)
+    assert reply["text"] == messages.WELCOME
+    assert connector.pending() == 0
+
+
+async def test_help(bot: TestClient, connector: FakeConnector) -> None:
+    assert (await ask(bot, connector, "hjälp"))["text"] == messages.HELP
+
+
+@pytest.mark.parametrize("text", ["", "   ", None])
+async def test_empty_text_gets_a_prompt(bot: TestClient, connector: FakeConnector, text: str | None) -> None:
+    assert (await ask(bot, connector, text))["text"] == messages.EMPTY_PROMPT
+
+
+@pytest.mark.parametrize("activity_type", ["typing", "endOfConversation", "installationUpdate", "whatever"])
+async def test_other_activity_types_are_accepted_silently(
+    bot: TestClient, connector: FakeConnector, activity_type: str
+) -> None:
+    await post(bot, emulator_activity(connector, None, type=activity_type))
+    assert connector.received == []
+
+
+JSON = {"Content-Type": "application/json"}
+BIG = b'{"type": "message", "text": "' + b"a" * MAX_BODY_BYTES + b'"}'
+
+
+async def _chunks(data: bytes) -> AsyncIterator[bytes]:
+    for start in range(0, len(data), 65536):
+        yield data[start : start + 65536]
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "status"),
+    [
+        (b'{"type": "message"}', {"Content-Type": "text/plain"}, 415),
+        (b'{"type": "message"}', {}, 415),
+        (b"", JSON, 400),
+        (b"  \n", JSON, 400),
+        (b'{"type": "message",', JSON, 400),
+        (b"\xff\xfe{}", JSON, 400),
+        (b'{"type": "message"}', {"Content-Type": "application/json; charset=no-such-charset"}, 400),
+        (b"[" * 100_000 + b"]" * 100_000, JSON, 400),
+        (b'["type", "message"]', JSON, 400),
+        (b'"message"', JSON, 400),
+        (b"42", JSON, 400),
+        (b"{}", JSON, 400),
+        (b'{"type": 5}', JSON, 400),
+        (b'{"type": ""}', JSON, 400),
+        (b'{"type": "message", "from": "user1"}', JSON, 400),
+        (b'{"type": "message", "timestamp": "yesterday"}', JSON, 400),
+        (b'{"type": "message", "serviceUrl": "http://127.0.0.1:9"}', JSON, 400),
+        (BIG, JSON, 413),
+    ],
+    ids=[
+        "text-plain",
+        "no-content-type",
+        "empty",
+        "whitespace",
+        "malformed",
+        "not-utf8",
+        "unknown-charset",
+        "deeply-nested",
+        "array",
+        "string",
+        "number",
+        "no-type",
+        "type-not-string",
+        "type-empty",
+        "from-not-object",
+        "bad-timestamp",
+        "no-conversation",
+        "too-large",
+    ],
+)
+async def test_bad_input_is_rejected_with_a_json_error(
+    bot: TestClient, connector: FakeConnector, body: bytes, headers: dict[str, str], status: int
+) -> None:
+    response = await bot.post("/api/messages", data=body, headers=headers)
+    assert response.status == status
+    assert isinstance((await response.json())["error"], str)
+    assert connector.received == []
+    # And the server is fine afterwards.
+    assert (await ask(bot, connector, "Vad gör Almi?"))["text"] == "SVAR på: Vad gör Almi?"
+
+
+async def test_too_large_chunked_body_is_rejected(bot: TestClient) -> None:
+    # No Content-Length: the size is only known while reading.
+    response = await bot.post("/api/messages", data=_chunks(BIG), headers=JSON)
+    assert response.status == 413
+    assert "error" in await response.json()
+
+
+async def test_body_just_under_the_limit_is_accepted(bot: TestClient, connector: FakeConnector) -> None:
+    activity = emulator_activity(connector, "")
+    activity["channelData"] = {"padding": ""}
+    size = len(web.json_response(activity).body)
+    activity["channelData"]["padding"] = "x" * (MAX_BODY_BYTES - size - 100)
+    await post(bot, activity)
+    assert (await connector.replies(1))[0]["text"] == messages.EMPTY_PROMPT
+
+
+async def test_healthz_is_503_while_loading_then_200(start: Start, connector: FakeConnector) -> None:
+    release = threading.Event()
+
+    def slow_loader() -> FakeQA:
+        assert release.wait(10), "test did not release the loader"
+        return FakeQA()
+
+    client = await start(slow_loader, ready=False)
+    try:
+        response = await client.get("/healthz")
+        assert response.status == 503
+        assert await response.json() == {"status": "loading"}
+        # The server answers messages meanwhile, politely.
+        assert (await ask(client, connector, "Vad gör Almi?"))["text"] == messages.NOT_READY
+    finally:
+        release.set()
+    await wait_loaded(client.app)
+    response = await client.get("/healthz")
+    assert response.status == 200
+    assert await response.json() == {"status": "ok"}
+    assert (await ask(client, connector, "Vad gör Almi?"))["text"] == "SVAR på: Vad gör Almi?"
+
+
+async def test_failed_loading_is_reported(
+    start: Start, connector: FakeConnector, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken_loader() -> FakeQA:
+        raise FileNotFoundError("knowledge/handlingsplan.md")
+
+    with caplog.at_level(logging.ERROR, logger="handlers.botframework.app"):
+        client = await start(broken_loader)
+    response = await client.get("/healthz")
+    assert response.status == 503
+    body = await response.json()
+    assert body["status"] == "error"
+    assert "handlingsplan.md" in body["error"]
+    assert "python bot.py index" in caplog.text
+    assert (await ask(client, connector, "Vad gör Almi?"))["text"] == messages.ERROR_APOLOGY
+
+
+async def test_exception_in_a_turn_gets_an_apology_and_the_server_goes_on(
+    bot: TestClient, connector: FakeConnector, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="handlers.botframework.app"):
+        reply = await ask(bot, connector, "boom")
+    assert reply["text"] == messages.ERROR_APOLOGY
+    assert "simulated engine failure" in caplog.text
+    assert "Traceback" in caplog.text
+    assert (await ask(bot, connector, "Vad gör Almi?"))["text"] == "SVAR på: Vad gör Almi?"
+
+
+async def test_failing_channel_does_not_break_the_server(
+    bot: TestClient, connector: FakeConnector, caplog: pytest.LogCaptureFixture
+) -> None:
+    # serviceUrl points at the bot itself, which answers 404: the reply and then the apology both fail to
+    # send, and the request still completes. (A 4xx, because botbuilder's HTTP client retries connection
+    # errors and 5xx three times with back-off, which would make this test take ~10 s.)
+    lost = emulator_activity(connector, "Vad gör Almi?", serviceUrl=str(bot.make_url("/nowhere")))
+    with caplog.at_level(logging.WARNING, logger="handlers.botframework.app"):
+        response = await bot.post("/api/messages", json=lost)
+    assert response.status < 500
+    assert "Could not send the apology" in caplog.text
+    assert connector.received == []
+    assert (await ask(bot, connector, "Vad gör Almi?"))["text"] == "SVAR på: Vad gör Almi?"
+
+
+async def test_with_app_id_a_request_without_token_is_unauthorized(
+    start: Start, connector: FakeConnector
+) -> None:
+    secured = Config(app_id="00000000-0000-0000-0000-000000000001", app_password="secret", app_tenant_id="t")
+    client = await start(FakeQA, config=secured)
+    response = await client.post("/api/messages", json=emulator_activity(connector, "Vad gör Almi?"))
+    assert response.status == 401
+    assert "error" in await response.json()
+    assert connector.received == []
+
+
+async def test_incomplete_credentials_fail_at_startup() -> None:
+    with pytest.raises(ValueError, match="MicrosoftAppTenantId"):
+        create_app(Config(app_id="x", app_password="secret"), FakeQA)
+
+
+async def test_local_mode_warns_once_at_start(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="handlers.botframework.app"):
+        create_app(LOCAL, FakeQA)
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert "MicrosoftAppId" in warnings[0].getMessage()
+
+
+# --- The real engine ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def real_qa() -> Any:
+    """The real answering engine, loaded once for the module (builds the index on first use, ~20 s)."""
+    qa_module = pytest.importorskip("handlers.qa")
+    return qa_module.QA.load(Config())
+
+
+async def test_real_engine_answers_almi(start: Start, connector: FakeConnector, real_qa: Any) -> None:
+    client = await start(lambda: real_qa)
+    reply = await ask(client, connector, "Vad gör Almi?")
+    assert "Almi" in reply["text"]
+    assert "lån" in reply["text"]
