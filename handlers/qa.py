@@ -60,8 +60,10 @@ class QA:
     def answer(self, question: str) -> Answer:
         question = " ".join(question.split())[:MAX_QUESTION_CHARS]
         lang = detect_language(question)
-        query_vector = self.embedder.query(question)
         translation = self.glossary.translate(question) if lang == "en" else None
+        # The plan's own Swedish terms next to an English question pull the embedding towards the plan.
+        embedded = f"{question} ({translation.swedish})" if translation and translation.swedish else question
+        query_vector = self.embedder.query(embedded)
         terms = self.searcher.query_terms(question, translation)
         hits = self.searcher.search(question, query_vector, k=10, terms=terms)
         return self.composer.compose(question, query_vector, hits, terms, lang)

@@ -100,5 +100,9 @@ class HybridSearcher:
             Hit(int(i), self.chunks[i], float(fused[i]), float(dense[i]), float(lexical[i])) for i in best
         ]
 
+    def is_continuation(self, chunk_index: int) -> bool:
+        """Whether the chunk goes on a section that an earlier chunk started."""
+        return chunk_index > 0 and self.chunks[chunk_index - 1].section == self.chunks[chunk_index].section
+
     def sentences_of(self, chunk_index: int) -> list[int]:
         return self._sentences_of.get(chunk_index, [])

@@ -24,7 +24,7 @@ from index.embed import Embedder
 from index.knowledge import load_document
 from index.text import split_sentences
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 3
 BATCH = 16
 
 Progress = Callable[[str], None]
@@ -52,6 +52,7 @@ class Manifest:
 class Sentence:
     chunk: int  # index into the chunk list
     text: str
+    kind: str = "sentence"  # "sentence" of a paragraph, list "item", or the section's "heading"
 
 
 @dataclass
@@ -68,12 +69,17 @@ def knowledge_checksum(path: Path) -> str:
 
 
 def chunk_sentences(chunks: list[Chunk]) -> list[Sentence]:
-    """The answerable units of each chunk: its sentences, and each list item on its own."""
+    """The answerable units of each chunk: its section's heading (first chunk only), its sentences, and
+    each list item on its own."""
     out = []
     for i, chunk in enumerate(chunks):
+        if i == 0 or chunks[i - 1].section != chunk.section:
+            # Headings often state the point ("Offentlig sektor har de största kompetensbehoven").
+            out.append(Sentence(i, chunk.heading, "heading"))
         for line in chunk.text.split("\n"):
-            units = [line[2:]] if line.startswith("- ") else split_sentences(line)
-            out.extend(Sentence(i, unit) for unit in units if unit.strip())
+            item = line.startswith("- ")
+            units = [line[2:]] if item else split_sentences(line)
+            out.extend(Sentence(i, unit, "item" if item else "sentence") for unit in units if unit.strip())
     return out
 
 

@@ -20,6 +20,7 @@ SWEDISH_STOPWORDS = frozenset(
     själv ska skall skulle som så sådan sådana sådant till under upp ut utan vad var vara vare varför varit
     varje vars vart vem vi vid vilka vilken vilket vår våra vårt än är åt över också även ännu enligt
     gör göra säger står stå hur mycket många någon finns fanns blir får kan måste ska mig oss er vill
+    plan planen handlingsplan handlingsplanen dokumentet
     """.split()
 )
 ENGLISH_STOPWORDS = frozenset(
