@@ -128,12 +128,12 @@ class Composer:
         """For a list question: the list the best passage holds, or the sub-sections of its section."""
         chunk = hit.chunk
         if chunk.is_list:
-            return markdown_escape(chunk.text)
+            return _display(chunk.text)
         section = self.document.section(chunk.section)
         children = self.document.children(section) if section else []
         first_chunk = not self.searcher.is_continuation(best.chunk_index)
         if len(children) >= 2 and first_chunk:
-            lead = markdown_escape(self.sentences[best.sentence].text)
+            lead = _join([self.sentences[best.sentence]])
             names = "\n".join(f"- {c.path[-1].rstrip('*').strip()}" for c in children)
             return f"{lead}\n\n{names}"
         return None
@@ -176,7 +176,8 @@ class Composer:
         for pick in picks[1:]:
             if pick.score < best.score - OTHER_SOURCE_MARGIN:
                 return None
-            if self.searcher.chunks[pick.chunk_index].section != hit.chunk.section:
+            other = self.searcher.chunks[pick.chunk_index].section != hit.chunk.section
+            if other and self.sentences[pick.sentence].kind != "heading":
                 return pick
         return None
 
@@ -223,6 +224,17 @@ def _join(sentences: Iterable[Sentence]) -> str:
         else:
             lines.append(text)
     return "\n".join(lines)
+
+
+def _display(chunk_text: str) -> str:
+    """A passage as Markdown: a blank line between a paragraph and the list after it, so it renders."""
+    lines = markdown_escape(chunk_text).split("\n")
+    out = lines[:1]
+    for previous, line in zip(lines, lines[1:], strict=False):
+        if line.startswith("- ") != previous.startswith("- "):
+            out.append("")
+        out.append(line)
+    return "\n".join(out)
 
 
 def markdown_escape(text: str) -> str:

@@ -56,7 +56,7 @@ class SentenceTransformerEmbedder:
                 "pip install torch==2.13.0 && pip install -e '.[st]'"
             ) from error
         try:
-            self._model = SentenceTransformer(model, device="cpu")
+            self._model = SentenceTransformer(str(model), device="cpu")
         except Exception as error:  # a wrong name or path fails in many ways inside the library
             raise EmbedderError(f"Kunde inte ladda modellen {model!r}: {error}") from error
         self.dim = int(self._model.get_sentence_embedding_dimension())

@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 import threading
-from pathlib import Path
 
 import pytest
 
 # The project is not installed into the venv; make `handlers`/`index` importable however pytest is started.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from botbuilder.core.adapters import TestAdapter
+from botbuilder.schema import Activity, ActivityTypes, Attachment, ChannelAccount, TextFormatTypes
 
-from botbuilder.core.adapters import TestAdapter  # noqa: E402
-from botbuilder.schema import Activity, ActivityTypes, Attachment, ChannelAccount, TextFormatTypes  # noqa: E402
-
-from handlers import messages  # noqa: E402
-from handlers.answer_types import Answer  # noqa: E402
-from handlers.botframework.activity_handler import (  # noqa: E402
+from handlers import messages
+from handlers.answer_types import Answer
+from handlers.botframework.activity_handler import (
     MAX_QUESTION_CHARS,
     KompetensBot,
     QAUnavailable,

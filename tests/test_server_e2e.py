@@ -8,26 +8,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 # The project is not installed into the venv; make `handlers`/`index` importable however pytest is started.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from aiohttp import ClientResponse, web
+from aiohttp.test_utils import TestClient, TestServer
+from connector import FakeConnector
 
-from aiohttp import ClientResponse, web  # noqa: E402
-from aiohttp.test_utils import TestClient, TestServer  # noqa: E402
-from connector import FakeConnector  # noqa: E402
-
-from handlers import messages  # noqa: E402
-from handlers.answer_types import Answer  # noqa: E402
-from handlers.botframework import create_app  # noqa: E402
-from handlers.botframework.app import MAX_BODY_BYTES, STATE  # noqa: E402
-from index.config import Config  # noqa: E402
+from handlers import messages
+from handlers.answer_types import Answer
+from handlers.botframework import create_app
+from handlers.botframework.app import MAX_BODY_BYTES, STATE
+from index.config import Config
 
 # The servers are started by fixtures; tests must run on the same event loop as the fixtures.
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -338,15 +334,9 @@ async def test_local_mode_warns_once_at_start(caplog: pytest.LogCaptureFixture) 
 # --- The real engine ------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def real_qa() -> Any:
-    """The real answering engine, loaded once for the module (builds the index on first use, ~20 s)."""
-    qa_module = pytest.importorskip("handlers.qa")
-    return qa_module.QA.load(Config())
-
-
 async def test_real_engine_answers_almi(start: Start, connector: FakeConnector, real_qa: Any) -> None:
     client = await start(lambda: real_qa)
     reply = await ask(client, connector, "Vad gör Almi?")
     assert "Almi" in reply["text"]
     assert "lån" in reply["text"]
+    assert "Källa: Aktörer › Almi" in reply["text"]
