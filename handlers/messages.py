@@ -6,7 +6,6 @@ botbuilder, so any channel (Bot Framework, CLI, tests) can use the same wording.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 EXAMPLES_SV = (
@@ -112,25 +111,3 @@ def truncated_note(limit: int, lang: str | None = "sv") -> str:
     # Swedish groups thousands with a (non-breaking) space, "2 000"; English with a comma, "2,000".
     number = f"{limit:,}" if texts(lang) is EN else f"{limit:,}".replace(",", "\u00a0")
     return texts(lang).truncated_note.format(limit=number)
-
-
-# Words that are common in English questions and rare in Swedish ones. Only used to pick the language of
-# the bot's own notices (busy, error, truncation) before or without an answer; the answering engine
-# decides the language of real answers itself.
-_EN_WORDS = frozenset(
-    "the what which who how why when where does do is are can could should would about for of and "
-    "with please help employers funding funded actors plan".split()
-)
-_SV_WORDS = frozenset(
-    "vad vilka vilken vem hur varför när var gör är kan ska och för om med till finns hjälp inom "
-    "arbetsgivare finansiering aktörer planen".split()
-)
-_WORD = re.compile(r"[a-zåäöé]+")
-
-
-def guess_lang(text: str) -> str:
-    """Return "en" if the text reads as English, else "sv" (the default, also for ties and unknown words)."""
-    words = _WORD.findall(text.lower())
-    english = sum(w in _EN_WORDS for w in words)
-    swedish = sum(w in _SV_WORDS for w in words)
-    return "en" if english > swedish else "sv"

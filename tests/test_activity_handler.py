@@ -20,6 +20,7 @@ from handlers.botframework.activity_handler import (
     clean_text,
     truncate,
 )
+from index.text import detect_language
 
 
 class FakeQA:
@@ -221,8 +222,8 @@ def test_messages_are_swedish_and_name_the_examples() -> None:
         assert example in messages.HELP
     assert "kompetensförsörjning" in messages.WELCOME
     assert "2\u00a0000" in messages.truncated_note(2000)
-    assert messages.guess_lang("Vad gör Almi?") == "sv"
-    assert messages.guess_lang("What does Almi do?") == "en"
+    assert detect_language("Vad gör Almi?") == "sv"
+    assert detect_language("What does Almi do?") == "en"
 
 
 async def test_questions_are_answered_one_at_a_time() -> None:

@@ -16,8 +16,8 @@ from botbuilder.schema import Activity, ChannelAccount, TextFormatTypes
 
 from handlers import messages
 from handlers.answer_types import Answer
-
-MAX_QUESTION_CHARS = 2000
+from handlers.qa import MAX_QUESTION_CHARS
+from index.text import detect_language
 
 # Trimmed, lower-cased message texts that ask for help, and the language to answer in.
 HELP_COMMANDS = {"hjälp": "sv", "/hjälp": "sv", "?": "sv", "help": "en", "/help": "en"}
@@ -86,9 +86,9 @@ class KompetensBot(ActivityHandler):
         try:
             qa = self._qa()
         except QAUnavailable:
-            return messages.texts(messages.guess_lang(text)).error_apology
+            return messages.texts(detect_language(text)).error_apology
         if qa is None:
-            return messages.texts(messages.guess_lang(text)).not_ready
+            return messages.texts(detect_language(text)).not_ready
         question, truncated = truncate(text)
         # The engine is synchronous and CPU-bound; a worker thread keeps the event loop serving others.
         async with self._answering:

@@ -23,6 +23,7 @@ from botbuilder.schema import Activity
 from handlers import messages
 from handlers.botframework.activity_handler import Answerer, KompetensBot, QAUnavailable, markdown_message
 from index.config import Config
+from index.text import detect_language
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +104,7 @@ async def on_turn_error(context: TurnContext, error: Exception) -> None:
         activity.conversation.id if activity.conversation else None,
         exc_info=(type(error), error, error.__traceback__),
     )
-    apology = messages.texts(messages.guess_lang(activity.text or "")).error_apology
+    apology = messages.texts(detect_language(activity.text or "")).error_apology
     try:
         await context.send_activity(markdown_message(apology))
     except Exception:
