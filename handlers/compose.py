@@ -127,7 +127,7 @@ class Composer:
     def _whole_list(self, hit: Hit, best: Pick) -> str | None:
         """For a list question: the list the best passage holds, or the sub-sections of its section."""
         chunk = hit.chunk
-        if chunk.is_list:
+        if chunk.is_list and self._introduces_list(best):
             return _display(chunk.text)
         section = self.document.section(chunk.section)
         children = self.document.children(section) if section else []
@@ -137,6 +137,14 @@ class Composer:
             names = "\n".join(f"- {c.path[-1].rstrip('*').strip()}" for c in children)
             return f"{lead}\n\n{names}"
         return None
+
+    def _introduces_list(self, pick: Pick) -> bool:
+        """Whether a sentence belongs to a list: an item, the heading over it, or the lead-in right before
+        (a lead-in may be two sentences: "… följande insatsområden. Exempelvis Almi, …")."""
+        if self.sentences[pick.sentence].kind in ("item", "heading"):
+            return True
+        after = self.sentences[pick.sentence + 1 : pick.sentence + 3]
+        return any(s.kind == "item" and s.chunk == pick.chunk_index for s in after)
 
     def _sentences_around(self, best: Pick, picks: list[Pick]) -> list[Pick]:
         """The best sentence, what follows it when it is short (a heading, or a statement whose reason or
