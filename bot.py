@@ -65,11 +65,23 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser("eval", parents=[common], help="utvärdera mot en fil med frågor")
     evaluate.add_argument("file", type=Path, nargs="?", default=Path("../shared/eval/dev.jsonl"))
     evaluate.add_argument("--failures", action="store_true", help="visa frågorna som missade")
+    evaluate.add_argument(
+        "--dialogs",
+        type=Path,
+        nargs="*",
+        default=_default_dialogs(),
+        help="samtal att köra (dev_dialogs.jsonl)",
+    )
     bench = sub.add_parser("bench", parents=[common], help="mät svarstider")
     bench.add_argument("file", type=Path, nargs="?", default=Path("../shared/eval/dev.jsonl"))
     bench.add_argument("--rounds", type=int, default=3)
     bench.add_argument("--no-cold-start", action="store_true")
     return parser
+
+
+def _default_dialogs() -> list[Path]:
+    path = Path("../shared/eval/dev_dialogs.jsonl")
+    return [path] if path.exists() else []
 
 
 def _load_qa(config: Config):
@@ -108,6 +120,7 @@ def cmd_chat(config: Config, args: argparse.Namespace) -> int:
 
     qa = _load_qa(config)
     print(WELCOME, end="\n\n")
+    context = None  # follow-up questions refer back to the previous answer, as in Teams
     while True:
         try:
             question = input("Fråga> ").strip()
@@ -121,7 +134,9 @@ def cmd_chat(config: Config, args: argparse.Namespace) -> int:
         if question.lower() in {"hjälp", "help", "?"}:
             print(HELP, end="\n\n")
             continue
-        print(qa.answer(question).text, end="\n\n", flush=True)
+        answer = qa.answer(question, context)
+        context = answer.context
+        print(answer.text, end="\n\n", flush=True)
 
 
 def cmd_index(config: Config, args: argparse.Namespace) -> int:
@@ -151,12 +166,16 @@ def cmd_eval(config: Config, args: argparse.Namespace) -> int:
     from handlers import evaluation
 
     qa = _load_qa(config)
-    results = evaluation.run(evaluation.load_cases(args.file), qa.answer)
-    if args.failures:
-        for line in evaluation.failures(results):
-            print(line)
-    for name, value in evaluation.metrics(results).items():
-        print(f"{name}: {value:.3f}" if isinstance(value, float) else f"{name}: {value}")
+    files = [args.file, *args.dialogs]
+    for path in files:
+        results = evaluation.run(evaluation.load_cases(path), qa.answer)
+        if len(files) > 1:
+            print(f"== {path}")
+        if args.failures:
+            for line in evaluation.failures(results):
+                print(line)
+        for name, value in evaluation.metrics(results).items():
+            print(f"{name}: {value:.3f}" if isinstance(value, float) else f"{name}: {value}")
     return 0
 
 

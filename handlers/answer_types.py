@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from handlers.dialogue import Context
+
 
 @dataclass(frozen=True)
 class Source:
@@ -31,6 +33,7 @@ class Answer:
     retrieved: list[Source] = field(default_factory=list)  # top retrieval results, best first
     suggestions: list[str] = field(default_factory=list)
     lang: str = "sv"
+    context: Context = field(default_factory=Context)  # what the next question may refer back to
 
     def to_json(self) -> dict:
         """The CLI contract of DESIGN.md."""

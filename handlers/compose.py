@@ -13,10 +13,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from handlers.actors import Actor, ActorDirectory
 from handlers.answer_types import Answer, Source
+from handlers.dialogue import Context, Resolved
+from handlers.lists import ListSection, StructuralLists
 from index.knowledge import Document
 from index.search import Hit, HybridSearcher, QueryTerms
 from index.store import Sentence
+from index.text import content_tokens, stem, tokens
 
 CANDIDATE_CHUNKS = 3  # sentences are picked from the best few passages
 MAX_ANSWER_CHARS = 550  # answer body, before the sources
@@ -38,6 +42,22 @@ DENSE_ALONE = 0.86
 DENSE_WITH_WORDS_EN = 0.78
 DENSE_ALONE_EN = 0.88
 
+# Questions about an actor's role get its description and the other places the plan names it.
+ROLE_QUESTION = re.compile(
+    r"\b(vad gör|vad håller|vilken roll|vilka roller|vad förväntas|förväntningar|berätta om|vad är|vem är|"
+    r"vad innebär|vilket ansvar|what does|what do|what is|what are|who is|who are|role|tell me about)\b",
+    re.IGNORECASE,
+)
+ROLE_WORDS = frozenset(
+    stem(w)
+    for w in "gör roll roller förväntas förväntningar förväntar berätta ansvar ansvarar uppgift uppgifter "
+    "innebär jobbar arbetar håller do does role roles responsibility expected tell".split()
+)
+LEANS_ON_PREVIOUS = re.compile(r"^(Exempelvis|Till exempel|Dessa|Detta|Det|De|Där)\b")
+ACTOR_DESCRIPTION_CHARS = 400
+MAX_MENTIONS = 2
+LEAD_IN_BONUS = 0.05
+
 LIST_CUES = re.compile(
     r"^\s*(vilka|vilken|which|what are|list|lista|räkna upp|nämn)\b|\b(insatsområden|inriktningar|aktörer"
     r"|aktörerna|fokusområden|effektmål|mål(en)?|områden|grupper|actors|areas|organisations)\b",
@@ -51,6 +71,7 @@ class Texts:
     source: str
     sources: str
     decline: str
+    also_mentions: str
 
 
 SWEDISH = Texts(
@@ -62,6 +83,7 @@ SWEDISH = Texts(
         "handlingsplan för kompetensförsörjning, till exempel om aktörernas roller, insatsområdena och "
         "finansiering."
     ),
+    also_mentions="Planen nämner också {name} här:",
 )
 ENGLISH = Texts(
     lead="The plan says (in Swedish):",
@@ -72,6 +94,7 @@ ENGLISH = Texts(
         "for skills supply (Regional handlingsplan för kompetensförsörjning), for example the actors' roles, "
         "the action areas and funding."
     ),
+    also_mentions="The plan also mentions {name} here:",
 )
 
 
@@ -83,46 +106,154 @@ class Pick:
 
 
 class Composer:
-    def __init__(self, searcher: HybridSearcher, document: Document):
+    def __init__(self, searcher: HybridSearcher, document: Document, actors: ActorDirectory):
         self.searcher = searcher
         self.document = document
+        self.actors = actors
         self.sentences = searcher.stored.sentences
         self.sentence_vectors = searcher.stored.sentence_vectors
         self.sentence_terms = [frozenset(searcher.decompounder.terms(s.text)) for s in self.sentences]
+        self.mentions = {a.name: self._mentions_of(a) for a in actors.actors}
+        self.lists = StructuralLists(document, searcher.decompounder)
         self.contact_sv, self.contact_en = _contact_lines(document)
 
     def compose(
-        self, question: str, query_vector: np.ndarray, hits: list[Hit], terms: QueryTerms, lang: str
+        self,
+        question: str,
+        resolved: Resolved,
+        query_vector: np.ndarray,
+        hits: list[Hit],
+        terms: QueryTerms,
+        lang: str,
     ) -> Answer:
         texts = ENGLISH if lang == "en" else SWEDISH
         retrieved = [_source(h) for h in hits[:RETRIEVED_K]]
         if not in_scope(hits, terms, lang):
             contact = self.contact_en if lang == "en" else self.contact_sv
             return Answer(question, f"{texts.decline} {contact}".strip(), False, [], retrieved, [], lang)
-        body, cited = self._body(question, query_vector, hits, terms)
+        actor = resolved.actors[0] if len(resolved.actors) == 1 else None
+        if actor and self._asks_about_role(resolved.question):
+            body, cited = self._actor_answer(actor, query_vector, texts)
+        else:
+            body, cited = self._body(resolved.question, query_vector, hits, terms)
         text = _with_sources(body, cited, texts)
-        return Answer(question, text, True, [_source(h) for h in cited], retrieved, [], lang)
+        topic = actor.name if actor else cited[0].section.rsplit(" > ", 1)[-1].rstrip("*")
+        context = Context(resolved.question, topic, actor.name if actor else "")
+        return Answer(question, text, True, cited, retrieved, [], lang, context)
+
+    def _asks_about_role(self, question: str) -> bool:
+        """ "Vad gör Almi?", "Vad förväntas av oss som kommun?": a role question with nothing else asked.
+        "Vem äger Almi?" or "Vad är regionens postadress?" ask for one fact and get the ordinary answer."""
+        if not ROLE_QUESTION.search(question):
+            return False
+        span = self.actors.span(question)
+        rest = question[: span[0]] + question[span[1] :] if span else question
+        rest = re.sub(r"\([^)]*\)", " ", rest)  # a follow-up's "(topic)"
+        return all(stem(word) in ROLE_WORDS for word in content_tokens(rest))
+
+    def _actor_answer(self, actor: Actor, query_vector: np.ndarray, texts: Texts) -> tuple[str, list[Source]]:
+        """An actor's own description, then the other places the plan names it, each with its source."""
+        own = [i for i, c in enumerate(self.searcher.chunks) if c.section == actor.section]
+        described = [
+            i
+            for i in (j for c in own for j in self.searcher.sentences_of(c))
+            if self.sentences[i].kind != "heading"
+        ]
+        chosen, length = [], 0
+        for i in described:
+            if chosen and length + len(self.sentences[i].text) > ACTOR_DESCRIPTION_CHARS:
+                break
+            chosen.append(self.sentences[i])
+            length += len(self.sentences[i].text) + 1
+        cited = [_source(_hit(self.searcher, own[0], 1.0))]
+        body = _join(chosen)
+        mentions = sorted(self.mentions[actor.name], key=lambda ids: -self._mention_score(ids, query_vector))
+        lines = []
+        for ids in mentions[:MAX_MENTIONS]:
+            chunk_index = self.sentences[ids[-1]].chunk
+            hit = _hit(self.searcher, chunk_index, float(self.sentence_vectors[ids[-1]] @ query_vector))
+            quote = " ".join(markdown_escape(self.sentences[i].text) for i in ids)
+            lines.append(f"- {quote} ({_source(hit).label})")
+            cited.append(_source(hit))
+        if lines:
+            body = f"{body}\n\n{texts.also_mentions.format(name=actor.short_name)}\n" + "\n".join(lines)
+        return body, cited
+
+    def _mention_score(self, ids: list[int], query_vector: np.ndarray) -> float:
+        """Closeness to the question; naming the actor among those who drive a list of insatsområden (a
+        list's lead-in) is what an actor most needs to know, so it counts extra."""
+        last = ids[-1]
+        leads_list = any(
+            s.kind == "item" and s.chunk == self.sentences[last].chunk
+            for s in self.sentences[last + 1 : last + 3]
+        )
+        return float(self.sentence_vectors[last] @ query_vector) + (LEAD_IN_BONUS if leads_list else 0.0)
+
+    def _mentions_of(self, actor: Actor) -> list[list[int]]:
+        """Sentences outside the actor's own section that name it; a sentence that leans on the one before
+        ("Exempelvis Almi, …") brings that one along."""
+        keys = [tuple(stem(t) for t in tokens(s.text)) for s in self.sentences]
+        found = []
+        for i, sentence in enumerate(self.sentences):
+            if sentence.kind == "heading" or self.searcher.chunks[sentence.chunk].section == actor.section:
+                continue
+            if any(_contains(keys[i], alias) for alias in actor.aliases):
+                leans = (
+                    LEANS_ON_PREVIOUS.match(sentence.text)
+                    and i > 0
+                    and self.sentences[i - 1].chunk == sentence.chunk
+                )
+                found.append([i - 1, i] if leans else [i])
+        return found
 
     def _body(
         self, question: str, query_vector: np.ndarray, hits: list[Hit], terms: QueryTerms
-    ) -> tuple[str, list[Hit]]:
+    ) -> tuple[str, list[Source]]:
         picks = self._rank_sentences(query_vector, hits[:CANDIDATE_CHUNKS], terms)
         best = picks[0]
         hit = next(h for h in hits if h.chunk_index == best.chunk_index)
         if LIST_CUES.search(question):
+            structural = self.lists.find(terms.words)
+            if structural:
+                return self._list_answer(structural)
             listed = self._whole_list(hit, best)
             if listed:
-                return listed, [hit]
+                return listed, [_source(hit)]
         chosen = self._sentences_around(best, picks)
         body = _join(self.sentences[p.sentence] for p in chosen)
-        cited = [hit]
+        cited = [_source(hit)]
         second = self._second_source(best, picks, hit)
         if second is not None:
             other = next(h for h in hits if h.chunk_index == second.chunk_index)
             if len(body) + len(self.sentences[second.sentence].text) <= MAX_ANSWER_CHARS + 120:
                 body = f"{body}\n\n{_join([self.sentences[second.sentence]])}"
-                cited.append(other)
+                cited.append(_source(other))
         return body, cited
+
+    def _list_answer(self, entries: list[ListSection]) -> tuple[str, list[Source]]:
+        """Whole lists in the plan's order, each under its heading (the full path when there are several)."""
+        parts, cited = [], []
+        for entry in entries:
+            path = entry.section.path
+            title = " › ".join(path) if len(entries) > 1 else path[-1]
+            head = f"**{markdown_escape(title.rstrip('*'))}**"
+            if entry.lead:
+                head = f"{head}\n{markdown_escape(entry.lead)}"
+            items = "\n".join(f"- {markdown_escape(item)}" for item in entry.items)
+            parts.append(f"{head}\n\n{items}")
+            chunk_index = self._first_chunk_under(entry.section.name)
+            if chunk_index is not None:
+                chunk = self.searcher.chunks[chunk_index]
+                page = entry.section.page if entry.section.page is not None else chunk.page
+                cited.append(Source(chunk.id, entry.section.name, page, parts[-1], 1.0))
+        return "\n\n".join(parts), cited
+
+    def _first_chunk_under(self, section: str) -> int | None:
+        """The section's first chunk, or its first sub-section's when it has no text of its own."""
+        for i, chunk in enumerate(self.searcher.chunks):
+            if chunk.section == section or chunk.section.startswith(f"{section} > "):
+                return i
+        return None
 
     def _whole_list(self, hit: Hit, best: Pick) -> str | None:
         """For a list question: the list the best passage holds, or the sub-sections of its section."""
@@ -206,6 +337,15 @@ class Composer:
         return picks
 
 
+def _hit(searcher: HybridSearcher, chunk_index: int, score: float) -> Hit:
+    return Hit(chunk_index, searcher.chunks[chunk_index], score, score, 0.0)
+
+
+def _contains(sequence: tuple[str, ...], part: tuple[str, ...]) -> bool:
+    n = len(part)
+    return any(sequence[i : i + n] == part for i in range(len(sequence) - n + 1))
+
+
 def in_scope(hits: list[Hit], terms: QueryTerms, lang: str) -> bool:
     """Answer when the plan knows most of the question's words and a passage is close in meaning, or when
     the meaning match alone is strong. English questions score lower against the Swedish plan."""
@@ -255,8 +395,8 @@ def _source(hit: Hit) -> Source:
     return Source(id=c.id, section=c.section, page=c.page, text=c.search_text, score=round(hit.score, 5))
 
 
-def _with_sources(body: str, cited: list[Hit], texts: Texts) -> str:
-    labels = list(dict.fromkeys(_source(h).label for h in cited))
+def _with_sources(body: str, cited: list[Source], texts: Texts) -> str:
+    labels = list(dict.fromkeys(s.label for s in cited))
     heading = texts.source if len(labels) == 1 else texts.sources
     lead = f"{texts.lead}\n\n" if texts.lead else ""
     return f"{lead}{body}\n\n{heading}: {' · '.join(labels)}"

@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from handlers.answer_types import Answer
+from handlers.dialogue import Context
 
 Ask = Callable[[str], Answer]
+AskInContext = Callable[[str, Context | None], Answer]
 
 
 def normalise(text: str) -> str:
@@ -28,10 +30,16 @@ class Case:
     category: str
     evidence: list[str] = field(default_factory=list)
     answer_any: list[list[str]] = field(default_factory=list)
+    dialog: str | None = None  # turns of one conversation share an id and are asked in order, in context
 
     @property
     def in_scope(self) -> bool:
         return self.category != "out_of_scope"
+
+    @property
+    def scored(self) -> bool:
+        """Dialog turns without expectations only set the scene."""
+        return self.dialog is None or bool(self.answer_any or self.evidence)
 
 
 @dataclass
@@ -47,17 +55,22 @@ class Result:
 
 
 def load_cases(path: Path) -> list[Case]:
+    """Questions from a dev file; a dialog file's lines ({"id", "turns": [...]}) give one case per turn."""
     cases = []
     for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            row = json.loads(line)
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        dialog = row["id"] if "turns" in row else None
+        for n, turn in enumerate(row.get("turns", [row])):
             cases.append(
                 Case(
-                    row["id"],
-                    row["q"],
-                    row.get("cat", ""),
-                    row.get("evidence", []),
-                    row.get("answer_any", []),
+                    f"{row['id']}.{n + 1}" if dialog else row["id"],
+                    turn["q"],
+                    row.get("cat", "dialog" if dialog else ""),
+                    turn.get("evidence", []),
+                    turn.get("answer_any", []),
+                    dialog,
                 )
             )
     return cases
@@ -77,15 +90,21 @@ def answer_matches(text: str, groups: list[list[str]]) -> bool:
     return all(any(str(option).lower() in lowered for option in group) for group in groups)
 
 
-def run(cases: Iterable[Case], ask: Ask) -> list[Result]:
+def run(cases: Iterable[Case], ask: AskInContext) -> list[Result]:
+    """Ask every case; turns of a dialog are asked in order, each with the previous answer's context."""
     results = []
+    context: Context | None = None
+    dialog: str | None = None
     for case in cases:
+        if case.dialog != dialog:
+            context, dialog = None, case.dialog
         started = time.perf_counter()
-        answer = ask(case.question)
+        answer = ask(case.question, context)
         seconds = time.perf_counter() - started
-        rank = evidence_rank(answer, case.evidence) if case.in_scope else None
+        context = answer.context if case.dialog else None
+        rank = evidence_rank(answer, case.evidence) if case.in_scope and case.evidence else None
         results.append(Result(case, answer, seconds, rank))
-    return results
+    return [r for r in results if r.case.scored]
 
 
 def metrics(results: list[Result]) -> dict[str, float]:
@@ -108,9 +127,21 @@ def metrics(results: list[Result]) -> dict[str, float]:
         "out_of_scope": len(outside),
         "wrongly_declined": sum(not r.answer.answered for r in inside),
         "median_answer_chars": statistics.median(lengths) if lengths else 0,
+        "list_completeness": _list_completeness(inside),
         "latency_p50_ms": _percentile(latencies, 50),
         "latency_p95_ms": _percentile(latencies, 95),
     }
+
+
+def _list_completeness(results: list[Result]) -> float:
+    """For questions whose expected answer has several parts (a list): the share of parts the answer has."""
+    shares = [
+        sum(any(str(o).lower() in r.answer.text.lower() for o in group) for group in r.case.answer_any)
+        / len(r.case.answer_any)
+        for r in results
+        if len(r.case.answer_any) >= 2
+    ]
+    return sum(shares) / len(shares) if shares else 1.0
 
 
 def _percentile(sorted_values: list[float], p: float) -> float:

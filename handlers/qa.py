@@ -7,8 +7,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from handlers.actors import ActorDirectory
 from handlers.answer_types import Answer
 from handlers.compose import Composer
+from handlers.dialogue import Context, resolve
 from index.config import Config
 from index.embed import Embedder, make_embedder
 from index.glossary import Glossary
@@ -35,11 +37,13 @@ class QA:
         embedder: Embedder,
         searcher: HybridSearcher,
         composer: Composer,
+        actors: ActorDirectory,
         glossary: Glossary,
         report: LoadReport,
     ):
         self.embedder = embedder
         self.glossary = glossary
+        self.actors = actors
         self.searcher = searcher
         self.composer = composer
         self.report = report
@@ -52,18 +56,33 @@ class QA:
         embedder = make_embedder(config.embedder)
         stored = ensure_index(config.knowledge_path, config.index_dir, config.embedder, embedder, progress)
         searcher = HybridSearcher(stored)
-        composer = Composer(searcher, load_document(config.knowledge_path))
+        document = load_document(config.knowledge_path)
+        actors = ActorDirectory.from_document(document, config.aliases_path)
+        composer = Composer(searcher, document, actors)
         report = LoadReport(time.perf_counter() - started, len(stored.chunks), embedder.id)
         log.info("Index laddat: %d avsnitt, %s, %.2f s", report.chunks, report.embedder, report.seconds)
-        return cls(embedder, searcher, composer, Glossary.load(config.glossary_path), report)
+        return cls(embedder, searcher, composer, actors, Glossary.load(config.glossary_path), report)
 
-    def answer(self, question: str) -> Answer:
+    def answer(self, question: str, context: Context | None = None) -> Answer:
+        """Answer a question; `context` is the previous answer's `context`, for follow-up questions."""
         question = " ".join(question.split())[:MAX_QUESTION_CHARS]
         lang = detect_language(question)
-        translation = self.glossary.translate(question) if lang == "en" else None
+        resolved = resolve(question, context, self.actors)
+        search_text = resolved.question
+        # The plan's own names for what the question calls otherwise: "AF" -> Arbetsförmedlingen, YH -> …
+        names = [a.name for a in resolved.actors if a.name.lower() not in search_text.lower()]
+        expansion = " ".join([*names, self.actors.expand(search_text)]).strip()
+        if expansion:
+            search_text = f"{search_text} ({expansion})"
+        translation = self.glossary.translate(search_text) if lang == "en" else None
         # The plan's own Swedish terms next to an English question pull the embedding towards the plan.
-        embedded = f"{question} ({translation.swedish})" if translation and translation.swedish else question
+        embedded = (
+            f"{search_text} ({translation.swedish})" if translation and translation.swedish else search_text
+        )
         query_vector = self.embedder.query(embedded)
-        terms = self.searcher.query_terms(question, translation)
-        hits = self.searcher.search(question, query_vector, k=10, terms=terms)
-        return self.composer.compose(question, query_vector, hits, terms, lang)
+        terms = self.searcher.query_terms(search_text, translation)
+        hits = self.searcher.search(search_text, query_vector, k=10, terms=terms)
+        answer = self.composer.compose(question, resolved, query_vector, hits, terms, lang)
+        if not answer.answered and context is not None:
+            answer.context = context  # a declined turn does not lose the thread
+        return answer

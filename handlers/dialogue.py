@@ -1,0 +1,80 @@
+"""Follow-up questions: what a question refers back to, and the context a conversation keeps.
+
+"Vad gör Handelskammaren Mälardalen?" → "Är de offentliga eller privata?": the pronoun refers to the previous
+topic. "Vad gör Handelskammaren?" → "Och REKO då?": the same question about another actor. A question that
+names its own subject starts afresh.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+from handlers.actors import Actor, ActorDirectory
+from index.text import tokens
+
+# Words that point back to something said before ("de", "den", "bolaget", "it", "they").
+ANAPHORS = frozenset(
+    "de dem deras den det dess denna detta dessa där dit bolaget stiftelsen organisationen myndigheten "
+    "nätverket plattformen samarbetet satsningen they them their it its this that these those there".split()
+)
+# "Och REKO då?", "REKO då?", "Men Almi?", "What about REKO?", "And Almi?"
+ELLIPSIS = re.compile(r"^\s*(?:och|men|samt|what about|how about|and)\b|\bdå\s*\??\s*$", re.IGNORECASE)
+MAX_FOLLOW_UP_WORDS = 10  # a long question carries its own subject
+
+
+@dataclass
+class Context:
+    """What the next question may refer back to. Stored per conversation (see the Bot Framework layer)."""
+
+    question: str = ""  # the previous question, as resolved
+    topic: str = ""  # what it was about, in the plan's words: an actor's name or a section heading
+    actor: str = ""  # the actor's name when the previous question was about one
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> Context:
+        data = data or {}
+        return cls(**{k: str(data.get(k, "")) for k in ("question", "topic", "actor")})
+
+
+@dataclass(frozen=True)
+class Resolved:
+    question: str  # the question to answer, with what it refers to made explicit
+    actors: list[Actor]
+    follow_up: bool
+
+
+def resolve(question: str, context: Context | None, actors: ActorDirectory) -> Resolved:
+    named = actors.find(question)
+    if not context or not context.question:
+        return Resolved(question, named, False)
+    words = tokens(question)
+    if named and ELLIPSIS.search(question) and len(words) <= 5:
+        return Resolved(_same_question_about(context, question, actors), named, True)
+    if not named and len(words) <= MAX_FOLLOW_UP_WORDS and _refers_back(words):
+        previous = actors.by_name(context.actor) if context.actor else None
+        subject = context.actor or context.topic
+        return Resolved(f"{question} ({subject})", [previous] if previous else [], True)
+    return Resolved(question, named, False)
+
+
+def _refers_back(words: list[str]) -> bool:
+    """A pronoun that is not the start of a relative clause ("de som står utanför" is not a reference)."""
+    for i, word in enumerate(words):
+        if word in ANAPHORS and (i + 1 == len(words) or words[i + 1] != "som"):
+            return True
+    return False
+
+
+def _same_question_about(context: Context, question: str, actors: ActorDirectory) -> str:
+    """The previous question with its actor swapped for the one just named ("Vad gör Handelskammaren?" +
+    "Och REKO då?" → "Vad gör REKO?"), in the user's own words for both."""
+    new = actors.span(question)
+    name = question[new[0] : new[1]] if new else question
+    old = actors.span(context.question)
+    if old is None:
+        return f"{context.question} ({name})"
+    return f"{context.question[: old[0]]}{name}{context.question[old[1] :]}"
