@@ -177,7 +177,9 @@ def load_index(index_dir: Path, embedder: Embedder) -> StoredIndex:
         payload = json.loads((folder / "chunks.json").read_text(encoding="utf-8"))
         chunk_vectors = faiss.read_index(str(folder / "chunks.faiss"))
         sentence_vectors = np.load(folder / "sentences.npy")
-    except (OSError, ValueError, TypeError, RuntimeError) as error:
+        chunks = [Chunk(**c) for c in payload["chunks"]]
+        sentences = [Sentence(**s) for s in payload["sentences"]]
+    except (OSError, ValueError, TypeError, KeyError, RuntimeError) as error:
         raise IndexUnavailable(
             f"Indexet i {index_dir} går inte att läsa ({error}). Bygg om det: python bot.py index build"
         ) from error
@@ -186,8 +188,6 @@ def load_index(index_dir: Path, embedder: Embedder) -> StoredIndex:
             f"Indexet byggdes med {manifest.embedder_id} ({manifest.dim} dim) men embeddern är "
             f"{embedder.id} ({embedder.dim} dim). Bygg om: python bot.py index build"
         )
-    chunks = [Chunk(**c) for c in payload["chunks"]]
-    sentences = [Sentence(**s) for s in payload["sentences"]]
     if len(chunks) != chunk_vectors.ntotal or len(sentences) != len(sentence_vectors):
         raise IndexUnavailable(
             f"Indexet i {index_dir} är inkonsekvent. Bygg om det: python bot.py index build"

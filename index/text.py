@@ -118,8 +118,13 @@ class Decompounder:
             if not self._known(tail):
                 continue
             for candidate in (head, head[:-1] if head.endswith("s") else ""):
-                if len(candidate) >= self.MIN_PART and self._known(candidate):
+                if len(candidate) < self.MIN_PART:
+                    continue
+                if self._known(candidate):
                     return (candidate, *self.parts(candidate), tail)
+                inner = self.parts(candidate)  # a head that is itself a compound of known words
+                if inner:
+                    return (*inner, tail)
         return ()
 
     def terms(self, text: str) -> list[str]:

@@ -58,7 +58,7 @@ def test_ask_batch_answers_in_order(index_dir: Path, tmp_path: Path) -> None:
 def test_ask_plain_prints_the_answer_text(index_dir: Path) -> None:
     result = run_bot("ask", "Vad", "gör", "Almi?", index_dir=index_dir)
     assert result.returncode == 0
-    assert "Källa: Aktörer › Almi" in result.stdout
+    assert "Aktörer › Almi, s. " in result.stdout
 
 
 def test_ask_without_a_question_says_how(index_dir: Path) -> None:
@@ -85,5 +85,5 @@ def test_missing_knowledge_file_is_a_clear_error(tmp_path: Path) -> None:
 def test_chat_answers_and_quits(index_dir: Path) -> None:
     result = run_bot("chat", index_dir=index_dir, stdin="Vad gör Almi?\nhjälp\navsluta\n")
     assert result.returncode == 0
-    assert "Källa: Aktörer › Almi" in result.stdout
+    assert "Källor: Aktörer › Almi, s. " in result.stdout
     assert "Skriv din fråga" in result.stdout  # the help text

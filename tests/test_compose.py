@@ -19,10 +19,10 @@ def heldout(category: str | None = None, outside: bool = False) -> list[dict]:
     return [r for r in rows if (r["cat"] == "out_of_scope") == outside]
 
 
-def test_almi_answer_quotes_the_plan_and_cites_section_and_page(real_qa) -> None:
-    answer = real_qa.answer("Vad gör Almi?")
+def test_fact_answer_quotes_the_plan_and_cites_section_and_page(real_qa) -> None:
+    answer = real_qa.answer("Vem äger Almi?")
     assert answer.answered
-    assert "Almi erbjuder lån och affärsutveckling till företag med tillväxtpotential." in answer.text
+    assert "Almi Företagspartner AB ägs av staten" in answer.text
     assert answer.sources[0].section == "Aktörer > Almi"
     assert isinstance(answer.sources[0].page, int)
     assert answer.text.rstrip().endswith(f"Källa: Aktörer › Almi, s. {answer.sources[0].page}")

@@ -339,4 +339,4 @@ async def test_real_engine_answers_almi(start: Start, connector: FakeConnector, 
     reply = await ask(client, connector, "Vad gör Almi?")
     assert "Almi" in reply["text"]
     assert "lån" in reply["text"]
-    assert "Källa: Aktörer › Almi" in reply["text"]
+    assert "Källor: Aktörer › Almi, s. " in reply["text"]

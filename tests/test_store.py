@@ -308,11 +308,6 @@ def test_load_index_with_mismatched_sentence_vectors_is_refused(knowledge, index
         load_index(index_dir, e5)
 
 
-@pytest.mark.xfail(
-    reason="index/store.py:189-190 reads payload['chunks'] and builds Chunk/Sentence outside the try block: "
-    "a chunks.json of the wrong shape escapes as KeyError/TypeError instead of IndexUnavailable",
-    strict=True,
-)
 @pytest.mark.parametrize("payload", [{}, {"chunks": [{"id": "x"}], "sentences": []}])
 def test_load_index_with_malformed_chunks_json_is_refused(knowledge, index_dir, e5, payload):
     build_index(knowledge, index_dir, "e5", e5, progress=quiet)
