@@ -17,6 +17,7 @@ from handlers.actors import Actor, ActorDirectory
 from handlers.answer_types import Answer, Source
 from handlers.dialogue import Context, Resolved
 from handlers.lists import ListSection, StructuralLists
+from handlers.suggestions import Suggester
 from index.knowledge import Document
 from index.search import Hit, HybridSearcher, QueryTerms
 from index.store import Sentence
@@ -115,6 +116,7 @@ class Composer:
         self.sentence_terms = [frozenset(searcher.decompounder.terms(s.text)) for s in self.sentences]
         self.mentions = {a.name: self._mentions_of(a) for a in actors.actors}
         self.lists = StructuralLists(document, searcher.decompounder)
+        self.suggester: Suggester | None = None  # set once the engine can check its suggestions
         self.contact_sv, self.contact_en = _contact_lines(document)
 
     def compose(
@@ -139,7 +141,16 @@ class Composer:
         text = _with_sources(body, cited, texts)
         topic = actor.name if actor else cited[0].section.rsplit(" > ", 1)[-1].rstrip("*")
         context = Context(resolved.question, topic, actor.name if actor else "")
-        return Answer(question, text, True, cited, retrieved, [], lang, context)
+        suggestions = self._suggest(cited, text, lang)
+        return Answer(question, text, True, cited, retrieved, suggestions, lang, context)
+
+    def _suggest(self, cited: list[Source], text: str, lang: str) -> list[str]:
+        """Follow-ups next to what was cited; for an answer that names other actors, those actors too.
+        The checked questions are Swedish, so an English answer gets none rather than mixed languages."""
+        if self.suggester is None or lang == "en":
+            return []
+        named = [a.name for a in self.actors.find(text.split("\n\nKäll")[0])]
+        return self.suggester.suggest([s.section for s in cited], named)
 
     def _asks_about_role(self, question: str) -> bool:
         """ "Vad gör Almi?", "Vad förväntas av oss som kommun?": a role question with nothing else asked.

@@ -11,6 +11,7 @@ from handlers.actors import ActorDirectory
 from handlers.answer_types import Answer
 from handlers.compose import Composer
 from handlers.dialogue import Context, resolve
+from handlers.suggestions import Suggester
 from index.config import Config
 from index.embed import Embedder, make_embedder
 from index.glossary import Glossary
@@ -39,7 +40,7 @@ class QA:
         composer: Composer,
         actors: ActorDirectory,
         glossary: Glossary,
-        report: LoadReport,
+        report: LoadReport | None,
     ):
         self.embedder = embedder
         self.glossary = glossary
@@ -59,9 +60,14 @@ class QA:
         document = load_document(config.knowledge_path)
         actors = ActorDirectory.from_document(document, config.aliases_path)
         composer = Composer(searcher, document, actors)
-        report = LoadReport(time.perf_counter() - started, len(stored.chunks), embedder.id)
-        log.info("Index laddat: %d avsnitt, %s, %.2f s", report.chunks, report.embedder, report.seconds)
-        return cls(embedder, searcher, composer, actors, Glossary.load(config.glossary_path), report)
+        qa = cls(embedder, searcher, composer, actors, Glossary.load(config.glossary_path), None)
+        # Suggested follow-ups are checked against the engine itself, once per index build.
+        composer.suggester = Suggester.load_or_check(document, actors, config.index_dir.resolve(), qa.answer)
+        qa.report = LoadReport(time.perf_counter() - started, len(stored.chunks), embedder.id)
+        log.info(
+            "Index laddat: %d avsnitt, %s, %.2f s", qa.report.chunks, qa.report.embedder, qa.report.seconds
+        )
+        return qa
 
     def answer(self, question: str, context: Context | None = None) -> Answer:
         """Answer a question; `context` is the previous answer's `context`, for follow-up questions."""
