@@ -35,13 +35,19 @@ def _key(text: str) -> tuple[str, ...]:
 
 
 class ActorDirectory:
-    def __init__(self, actors: list[Actor], expansions: dict[tuple[str, ...], str]):
+    def __init__(
+        self,
+        actors: list[Actor],
+        expansions: dict[tuple[str, ...], str],
+        topics: dict[tuple[str, ...], str] | None = None,
+    ):
         self.actors = actors
         self._by_alias: dict[tuple[str, ...], Actor] = {}
         for actor in actors:
             for alias in actor.aliases:
                 self._by_alias.setdefault(alias, actor)
         self._expansions = expansions  # aliases of plan terms that are not actors ("YH" -> "Yrkeshögskolan")
+        self.topics = topics or {}  # aliases of chapters ("finansiera" -> "Finansiering"): key -> section
         self._longest = max((len(a) for a in [*self._by_alias, *expansions]), default=1)
 
     @classmethod
@@ -58,8 +64,10 @@ class ActorDirectory:
             names.update(alias for alias, target in extra.items() if target == name)
             actors.append(Actor(name, section.name, frozenset(_key(n) for n in names if _key(n))))
         known = {a.name for a in actors}
-        expansions = {_key(alias): target for alias, target in extra.items() if target not in known}
-        return cls(actors, expansions)
+        chapters = {s.path[-1]: s.name for s in document.sections}
+        topics = {_key(alias): chapters[t] for alias, t in extra.items() if t in chapters and t not in known}
+        expansions = {_key(alias): t for alias, t in extra.items() if t not in known and t not in chapters}
+        return cls(actors, expansions, topics)
 
     def find(self, question: str) -> list[Actor]:
         """Actors named in the question, in the order they are named (longest alias wins at each place)."""
@@ -97,6 +105,14 @@ class ActorDirectory:
             if any(keys[i : i + len(alias)] == alias for i in range(len(keys)))
         ]
         return " ".join(extra)
+
+    def topic(self, text: str) -> str | None:
+        """The chapter a question's words point to ("Hur kan vi finansiera …" -> "Finansiering")."""
+        keys = _key(text)
+        for alias, section in self.topics.items():
+            if any(keys[i : i + len(alias)] == alias for i in range(len(keys))):
+                return section
+        return None
 
     def by_name(self, name: str) -> Actor | None:
         return next((a for a in self.actors if a.name == name), None)

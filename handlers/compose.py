@@ -13,15 +13,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from handlers.actors import Actor, ActorDirectory
+from handlers.actors import ActorDirectory
 from handlers.answer_types import Answer, Source
 from handlers.dialogue import Context, Resolved
 from handlers.lists import ListSection, StructuralLists
+from handlers.subjects import Subject, SubjectAnswers
 from handlers.suggestions import Suggester
 from index.knowledge import Document
 from index.search import Hit, HybridSearcher, QueryTerms
 from index.store import Sentence
-from index.text import content_tokens, stem, tokens
+from index.text import content_tokens, stem
 
 CANDIDATE_CHUNKS = 3  # sentences are picked from the best few passages
 MAX_ANSWER_CHARS = 550  # answer body, before the sources
@@ -54,10 +55,10 @@ ROLE_WORDS = frozenset(
     for w in "gör roll roller förväntas förväntningar förväntar berätta ansvar ansvarar uppgift uppgifter "
     "innebär jobbar arbetar håller do does role roles responsibility expected tell".split()
 )
-LEANS_ON_PREVIOUS = re.compile(r"^(Exempelvis|Till exempel|Dessa|Detta|Det|De|Där)\b")
 ACTOR_DESCRIPTION_CHARS = 400
-MAX_MENTIONS = 2
-LEAD_IN_BONUS = 0.05
+TOPIC_DESCRIPTION_CHARS = 700  # a topic chapter such as Finansiering is quoted nearly whole
+# "Vilka … ?" asks for a list, which the list machinery answers better than a topic summary.
+LIST_QUESTION = re.compile(r"^\s*(vilka|which|list|lista|räkna upp)\b", re.IGNORECASE)
 
 LIST_CUES = re.compile(
     r"^\s*(vilka|vilken|which|what are|list|lista|räkna upp|nämn)\b|\b(insatsområden|inriktningar|aktörer"
@@ -84,7 +85,7 @@ SWEDISH = Texts(
         "handlingsplan för kompetensförsörjning, till exempel om aktörernas roller, insatsområdena och "
         "finansiering."
     ),
-    also_mentions="Planen nämner också {name} här:",
+    also_mentions="Planen tar också upp {name} här:",
 )
 ENGLISH = Texts(
     lead="The plan says (in Swedish):",
@@ -114,7 +115,7 @@ class Composer:
         self.sentences = searcher.stored.sentences
         self.sentence_vectors = searcher.stored.sentence_vectors
         self.sentence_terms = [frozenset(searcher.decompounder.terms(s.text)) for s in self.sentences]
-        self.mentions = {a.name: self._mentions_of(a) for a in actors.actors}
+        self.subjects = SubjectAnswers(searcher)
         self.lists = StructuralLists(document, searcher.decompounder)
         self.suggester: Suggester | None = None  # set once the engine can check its suggestions
         self.contact_sv, self.contact_en = _contact_lines(document)
@@ -134,8 +135,13 @@ class Composer:
             contact = self.contact_en if lang == "en" else self.contact_sv
             return Answer(question, f"{texts.decline} {contact}".strip(), False, [], retrieved, [], lang)
         actor = resolved.actors[0] if len(resolved.actors) == 1 else None
+        # Topic words are Swedish; an English question is checked through its glossary translation.
+        topic = None if resolved.actors else self.actors.topic(f"{resolved.question} {' '.join(terms.words)}")
         if actor and self._asks_about_role(resolved.question):
-            body, cited = self._actor_answer(actor, query_vector, texts)
+            subject = Subject(actor.section, actor.short_name, actor.aliases, ACTOR_DESCRIPTION_CHARS)
+            body, cited = self._subject_answer(subject, query_vector, texts)
+        elif topic and not LIST_QUESTION.search(resolved.question):
+            body, cited = self._subject_answer(self._topic(topic), query_vector, texts)
         else:
             body, cited = self._body(resolved.question, query_vector, hits, terms)
         text = _with_sources(body, cited, texts)
@@ -152,6 +158,11 @@ class Composer:
         named = [a.name for a in self.actors.find(text.split("\n\nKäll")[0])]
         return self.suggester.suggest([s.section for s in cited], named)
 
+    def _topic(self, section: str) -> Subject:
+        aliases = frozenset(alias for alias, name in self.actors.topics.items() if name == section)
+        heading = section.rsplit(" > ", 1)[-1]
+        return Subject(section, heading[:1].lower() + heading[1:], aliases, TOPIC_DESCRIPTION_CHARS)
+
     def _asks_about_role(self, question: str) -> bool:
         """ "Vad gör Almi?", "Vad förväntas av oss som kommun?": a role question with nothing else asked.
         "Vem äger Almi?" or "Vad är regionens postadress?" ask for one fact and get the ordinary answer."""
@@ -162,60 +173,22 @@ class Composer:
         rest = re.sub(r"\([^)]*\)", " ", rest)  # a follow-up's "(topic)"
         return all(stem(word) in ROLE_WORDS for word in content_tokens(rest))
 
-    def _actor_answer(self, actor: Actor, query_vector: np.ndarray, texts: Texts) -> tuple[str, list[Source]]:
-        """An actor's own description, then the other places the plan names it, each with its source."""
-        own = [i for i, c in enumerate(self.searcher.chunks) if c.section == actor.section]
-        described = [
-            i
-            for i in (j for c in own for j in self.searcher.sentences_of(c))
-            if self.sentences[i].kind != "heading"
-        ]
-        chosen, length = [], 0
-        for i in described:
-            if chosen and length + len(self.sentences[i].text) > ACTOR_DESCRIPTION_CHARS:
-                break
-            chosen.append(self.sentences[i])
-            length += len(self.sentences[i].text) + 1
-        cited = [_source(_hit(self.searcher, own[0], 1.0))]
-        body = _join(chosen)
-        mentions = sorted(self.mentions[actor.name], key=lambda ids: -self._mention_score(ids, query_vector))
+    def _subject_answer(
+        self, subject: Subject, query_vector: np.ndarray, texts: Texts
+    ) -> tuple[str, list[Source]]:
+        """A subject's own section, then the other places the plan speaks of it, each with its source."""
+        described, first_chunk = self.subjects.description(subject)
+        body = _join(described)
+        cited = [_source(_hit(self.searcher, first_chunk, 1.0))]
         lines = []
-        for ids in mentions[:MAX_MENTIONS]:
-            chunk_index = self.sentences[ids[-1]].chunk
-            hit = _hit(self.searcher, chunk_index, float(self.sentence_vectors[ids[-1]] @ query_vector))
-            quote = " ".join(markdown_escape(self.sentences[i].text) for i in ids)
-            lines.append(f"- {quote} ({_source(hit).label})")
-            cited.append(_source(hit))
+        for mention in self.subjects.mentions(subject, query_vector):
+            source = _source(_hit(self.searcher, mention.chunk, mention.score))
+            quote = " ".join(markdown_escape(self.sentences[i].text) for i in mention.sentences)
+            lines.append(f"- {quote} ({source.label})")
+            cited.append(source)
         if lines:
-            body = f"{body}\n\n{texts.also_mentions.format(name=actor.short_name)}\n" + "\n".join(lines)
+            body = f"{body}\n\n{texts.also_mentions.format(name=subject.name)}\n" + "\n".join(lines)
         return body, cited
-
-    def _mention_score(self, ids: list[int], query_vector: np.ndarray) -> float:
-        """Closeness to the question; naming the actor among those who drive a list of insatsområden (a
-        list's lead-in) is what an actor most needs to know, so it counts extra."""
-        last = ids[-1]
-        leads_list = any(
-            s.kind == "item" and s.chunk == self.sentences[last].chunk
-            for s in self.sentences[last + 1 : last + 3]
-        )
-        return float(self.sentence_vectors[last] @ query_vector) + (LEAD_IN_BONUS if leads_list else 0.0)
-
-    def _mentions_of(self, actor: Actor) -> list[list[int]]:
-        """Sentences outside the actor's own section that name it; a sentence that leans on the one before
-        ("Exempelvis Almi, …") brings that one along."""
-        keys = [tuple(stem(t) for t in tokens(s.text)) for s in self.sentences]
-        found = []
-        for i, sentence in enumerate(self.sentences):
-            if sentence.kind == "heading" or self.searcher.chunks[sentence.chunk].section == actor.section:
-                continue
-            if any(_contains(keys[i], alias) for alias in actor.aliases):
-                leans = (
-                    LEANS_ON_PREVIOUS.match(sentence.text)
-                    and i > 0
-                    and self.sentences[i - 1].chunk == sentence.chunk
-                )
-                found.append([i - 1, i] if leans else [i])
-        return found
 
     def _body(
         self, question: str, query_vector: np.ndarray, hits: list[Hit], terms: QueryTerms
@@ -332,7 +305,10 @@ class Composer:
         return None
 
     def _rank_sentences(self, query_vector: np.ndarray, hits: list[Hit], terms: QueryTerms) -> list[Pick]:
-        query_terms = set(terms.terms)
+        query_terms = set(terms.focus)
+        # Shared rare words ("postadress") say more than shared common ones ("region").
+        weight = {t: self.searcher.idf(t) for t in query_terms}
+        total = sum(weight.values())
         picks = []
         for rank, hit in enumerate(hits):
             ids = self.searcher.sentences_of(hit.chunk_index)
@@ -341,7 +317,7 @@ class Composer:
             similarity = self.sentence_vectors[ids] @ query_vector
             for sentence_id, cosine in zip(ids, similarity, strict=True):
                 shared = query_terms & self.sentence_terms[sentence_id]
-                overlap = len(shared) / len(query_terms) if query_terms else 0.0
+                overlap = sum(weight[t] for t in shared) / total if total else 0.0
                 score = float(cosine) + LEXICAL_WEIGHT * overlap - RANK_PENALTY * rank
                 picks.append(Pick(sentence_id, hit.chunk_index, score))
         picks.sort(key=lambda p: -p.score)

@@ -107,7 +107,7 @@ def run(cases: Iterable[Case], ask: AskInContext) -> list[Result]:
     return [r for r in results if r.case.scored]
 
 
-def metrics(results: list[Result]) -> dict[str, float]:
+def metrics(results: list[Result]) -> dict[str, float | str]:
     inside = [r for r in results if r.case.in_scope]
     outside = [r for r in results if not r.case.in_scope]
     latencies = sorted(r.seconds * 1000 for r in results)
@@ -123,7 +123,7 @@ def metrics(results: list[Result]) -> dict[str, float]:
         "hit@5": share([r.rank is not None and r.rank <= 5 for r in inside]),
         "mrr@10": sum(1 / r.rank for r in inside if r.rank) / len(inside) if inside else 0.0,
         "answer_accuracy": share([r.correct for r in inside]),
-        "declined_correctly": share([not r.answer.answered for r in outside]),
+        "declined_correctly": share([not r.answer.answered for r in outside]) if outside else "n/a",
         "out_of_scope": len(outside),
         "wrongly_declined": sum(not r.answer.answered for r in inside),
         "median_answer_chars": statistics.median(lengths) if lengths else 0,
@@ -157,7 +157,7 @@ def failures(results: list[Result]) -> list[str]:
     for r in results:
         problems = []
         if r.case.in_scope:
-            if r.rank is None or r.rank > 3:
+            if r.case.evidence and (r.rank is None or r.rank > 3):
                 problems.append(f"evidence rank {r.rank}")
             if not r.answer.answered:
                 problems.append("declined")

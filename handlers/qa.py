@@ -74,19 +74,17 @@ class QA:
         question = " ".join(question.split())[:MAX_QUESTION_CHARS]
         lang = detect_language(question)
         resolved = resolve(question, context, self.actors)
-        search_text = resolved.question
         # The plan's own names for what the question calls otherwise: "AF" -> Arbetsförmedlingen, YH -> …
-        names = [a.name for a in resolved.actors if a.name.lower() not in search_text.lower()]
-        expansion = " ".join([*names, self.actors.expand(search_text)]).strip()
-        if expansion:
-            search_text = f"{search_text} ({expansion})"
-        translation = self.glossary.translate(search_text) if lang == "en" else None
+        names = [a.name for a in resolved.actors if a.name.lower() not in resolved.question.lower()]
+        expansion = " ".join([*names, self.actors.expand(resolved.question)]).strip()
+        search_text = f"{resolved.question} ({expansion})" if expansion else resolved.question
+        translation = self.glossary.translate(resolved.question) if lang == "en" else None
         # The plan's own Swedish terms next to an English question pull the embedding towards the plan.
         embedded = (
             f"{search_text} ({translation.swedish})" if translation and translation.swedish else search_text
         )
         query_vector = self.embedder.query(embedded)
-        terms = self.searcher.query_terms(search_text, translation)
+        terms = self.searcher.query_terms(resolved.question, translation, expansion)
         hits = self.searcher.search(search_text, query_vector, k=10, terms=terms)
         answer = self.composer.compose(question, resolved, query_vector, hits, terms, lang)
         if not answer.answered and context is not None:

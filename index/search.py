@@ -33,6 +33,7 @@ class QueryTerms:
     terms: list[str]
     coverage: float  # share of the question's content terms (IDF-weighted) that occur in the plan
     words: list[str] = field(default_factory=list)  # its content words in Swedish (English: via the glossary)
+    focus: list[str] = field(default_factory=list)  # the terms of the question itself, without expansions
 
 
 class HybridSearcher:
@@ -53,22 +54,27 @@ class HybridSearcher:
         for i, sentence in enumerate(stored.sentences):
             self._sentences_of.setdefault(sentence.chunk, []).append(i)
 
-    def query_terms(self, question: str, translation: Translation | None = None) -> QueryTerms:
-        """Lexical terms of a question (with the Swedish terms of an English one) and its coverage."""
-        words = content_tokens(question)
+    def query_terms(
+        self, question: str, translation: Translation | None = None, expansion: str = ""
+    ) -> QueryTerms:
+        """Lexical terms of a question (with the Swedish terms of an English one, and `expansion`: the plan's
+        names for what the question calls otherwise) and how much of it the plan's vocabulary knows."""
         lexical_text = f"{question} {translation.swedish}" if translation else question
-        terms = self.decompounder.terms(lexical_text)
+        focus = self.decompounder.terms(lexical_text)
+        question = f"{question} {expansion}".strip()
+        words = content_tokens(question)
+        terms = focus + self.decompounder.terms(expansion) if expansion else focus
         pre_known = translation.matched if translation else frozenset()
         total = known = 0.0
         for word in words:
-            weight = self._idf(stem(word))
+            weight = self.idf(stem(word))
             total += weight
             known += weight if word in pre_known or self._is_known(word) else 0.0
         swedish = words
         if translation:
             untranslated = [w for w in words if w not in translation.matched and self._is_known(w)]
             swedish = content_tokens(translation.swedish) + untranslated
-        return QueryTerms(terms, known / total if total else 0.0, swedish)
+        return QueryTerms(terms, known / total if total else 0.0, swedish, focus)
 
     def _is_known(self, word: str) -> bool:
         """A word is known when its stem, or every part of it as a compound, occurs in the plan."""
@@ -80,7 +86,7 @@ class HybridSearcher:
                 return True
         return False
 
-    def _idf(self, term: str) -> float:
+    def idf(self, term: str) -> float:
         n = len(self.chunks)
         return math.log(1 + (n - self._df.get(term, 0) + 0.5) / (self._df.get(term, 0) + 0.5))
 

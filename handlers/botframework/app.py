@@ -4,6 +4,9 @@ The server starts answering at once and loads the answering engine in a backgrou
 first start builds the index (~20 s) and Azure/Teams health probes should not see a dead port meanwhile.
 Bad input is rejected here with a 4xx before botbuilder sees it: botbuilder's CloudAdapter answers a
 missing Content-Type, malformed JSON or a mistyped field with a 500.
+
+Conversation state (what a follow-up question refers back to) lives in a botbuilder Storage: MemoryStorage
+unless create_app() is given another, e.g. Cosmos DB or Blob storage shared by several instances.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
-from botbuilder.core import TurnContext
+from botbuilder.core import ConversationState, MemoryStorage, Storage, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity
 
@@ -161,12 +164,19 @@ def _check_activity_fields(data: dict) -> web.Response | None:
     except Exception as exc:  # msrest raises DeserializationError (a ValueError) for mistyped fields
         return error_response(400, f"Not a valid activity: {exc}"[:300])
     conversation = data.get("conversation")
-    if not isinstance(conversation, dict) or not isinstance(conversation.get("id"), str):
+    if not isinstance(conversation, dict) or not _nonempty(conversation.get("id")):
         return error_response(400, "Activity has no 'conversation.id'")
+    # Conversation state is stored under channelId/conversation.id; botbuilder raises without either.
+    if not _nonempty(data.get("channelId")):
+        return error_response(400, "Activity has no 'channelId'")
     # Replies are POSTed to serviceUrl, unless the caller asked to get them in the HTTP response.
     if data.get("deliveryMode") != "expectReplies" and not isinstance(data.get("serviceUrl"), str):
         return error_response(400, "Activity has no 'serviceUrl'")
     return None
+
+
+def _nonempty(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip())
 
 
 async def handle_messages(request: web.Request) -> web.StreamResponse:
@@ -200,8 +210,12 @@ async def _start_loading(app: web.Application) -> None:
     thread.start()
 
 
-def create_app(config: Config, qa_loader: QALoader) -> web.Application:
-    """The aiohttp application; `qa_loader()` runs in a background thread once the app starts."""
+def create_app(config: Config, qa_loader: QALoader, storage: Storage | None = None) -> web.Application:
+    """The aiohttp application; `qa_loader()` runs in a background thread once the app starts.
+
+    `storage` keeps each conversation's dialogue context; the default MemoryStorage is per process and lost
+    on restart, so a bot scaled out to several instances needs a shared one (Cosmos DB, Blob storage).
+    """
     if not config.app_id:
         log.warning(
             "MicrosoftAppId is not set: running in local/Emulator mode WITHOUT authentication. "
@@ -213,19 +227,19 @@ def create_app(config: Config, qa_loader: QALoader) -> web.Application:
     app[STATE] = state
     app[LOADER] = qa_loader
     app[ADAPTER] = create_adapter(config)
-    app[BOT] = KompetensBot(state.get)
+    app[BOT] = KompetensBot(state.get, ConversationState(storage if storage is not None else MemoryStorage()))
     app.router.add_post("/api/messages", handle_messages)
     app.router.add_get("/healthz", handle_healthz)
     app.on_startup.append(_start_loading)
     return app
 
 
-def run(config: Config, qa_loader: QALoader) -> None:
+def run(config: Config, qa_loader: QALoader, storage: Storage | None = None) -> None:
     """Serve on config.host:config.port until interrupted."""
     logging.basicConfig(
         level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    app = create_app(config, qa_loader)
+    app = create_app(config, qa_loader, storage)
     url = f"http://{config.host}:{config.port}"
 
     def started(_: str) -> None:  # web.run_app calls this once the port is bound
