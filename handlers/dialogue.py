@@ -11,7 +11,7 @@ import re
 from dataclasses import asdict, dataclass
 
 from handlers.actors import Actor, ActorDirectory
-from index.text import tokens
+from index.text import content_tokens, tokens
 
 # Words that point back to something said before ("de", "den", "bolaget", "it", "they").
 ANAPHORS = frozenset(
@@ -20,6 +20,8 @@ ANAPHORS = frozenset(
 )
 # "Och REKO då?", "REKO då?", "Men Almi?", "What about REKO?", "And Almi?"
 ELLIPSIS = re.compile(r"^\s*(?:och|men|samt|what about|how about|and)\b|\bdå\s*\??\s*$", re.IGNORECASE)
+DEFINITE_NOUN = re.compile(r"^[^\W\d_]{3,}(en|et|na|rna|n)$")
+PREPOSITIONS = frozenset("i på av med för till om från hos inom under vid in of for with in on about".split())
 MAX_FOLLOW_UP_WORDS = 10  # a long question carries its own subject
 
 
@@ -62,9 +64,18 @@ def resolve(question: str, context: Context | None, actors: ActorDirectory) -> R
 
 
 def _refers_back(words: list[str]) -> bool:
-    """A pronoun that is not the start of a relative clause ("de som står utanför" is not a reference)."""
+    """A pronoun that points back: last in the question ("Hur ofta anordnas den?"), before a preposition
+    ("Vilka samarbetar i det med?"), or in a question too short to carry its own subject ("Är de offentliga
+    eller privata?"). Not an article ("de övergripande målen") nor a relative clause ("de som står …")."""
+    short = len(content_tokens(" ".join(words))) <= 2
     for i, word in enumerate(words):
-        if word in ANAPHORS and (i + 1 == len(words) or words[i + 1] != "som"):
+        if word not in ANAPHORS:
+            continue
+        following = words[i + 1] if i + 1 < len(words) else None
+        after = words[i + 2] if i + 2 < len(words) else ""
+        if following == "som" or DEFINITE_NOUN.search(after):
+            continue  # "de som …"; "den regionala utvecklingsstrategin" (an article, not a pronoun)
+        if following is None or following in PREPOSITIONS or short:
             return True
     return False
 

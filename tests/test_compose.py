@@ -120,3 +120,92 @@ def test_in_scope_rule() -> None:
     assert not in_scope([middling], QueryTerms([], 0.2), "sv")
     assert not in_scope([weak], QueryTerms([], 1.0), "sv")
     assert not in_scope([], QueryTerms([], 1.0), "sv")
+
+
+def test_actor_answer_gives_the_description_and_where_else_the_plan_names_it(real_qa) -> None:
+    answer = real_qa.answer("Vad gör Almi?")
+    assert answer.text.startswith("Almi Företagspartner AB ägs av staten")
+    assert "Planen tar också upp Almi här:" in answer.text
+    assert "följande insatsområden. Exempelvis Almi" in answer.text  # named to drive insatsområden
+    sections = [s.section for s in answer.sources]
+    assert sections[0] == "Aktörer > Almi"
+    assert "Förbättra arbetsgivarnas strategiska arbete > Insatsområden" in sections
+
+
+@pytest.mark.parametrize(
+    ("question", "section"),
+    [
+        ("Vad förväntas av oss som kommun?", "Aktörer > Länets kommuner"),
+        ("Vad gör AF?", "Aktörer > Arbetsförmedlingen"),
+        ("Vilken roll har universitetet?", "Aktörer > Örebro universitet"),
+        ("Vad gör BRO?", "Aktörer > Business Region Örebro"),
+    ],
+)
+def test_actor_aliases_lead_to_the_actor(real_qa, question: str, section: str) -> None:
+    answer = real_qa.answer(question)
+    assert answer.answered
+    assert answer.sources[0].section == section
+
+
+def test_a_fact_about_an_actor_gets_the_fact_not_the_portrait(real_qa) -> None:
+    answer = real_qa.answer("Vad gör BRO inom kompetensförsörjning?")
+    assert "talangrekrytering" in answer.text
+    assert "Planen tar också upp" not in answer.text
+
+
+def test_funding_answer_brings_the_money_together(real_qa) -> None:
+    answer = real_qa.answer("Hur kan vi finansiera ett projekt?")
+    for phrase in (
+        "egen tid och resurser",
+        "projektmedel",
+        "EU:s strukturfonder",
+        "utvecklingsmedel",
+        "projektfinansiering",
+        "finansieringsmöjligheter",
+    ):
+        assert phrase in answer.text, phrase
+    assert answer.sources[0].section == "Finansiering"
+
+
+def test_follow_ups_are_answered_in_context(real_qa) -> None:
+    first = real_qa.answer("Vad gör Handelskammaren Mälardalen?")
+    follow = real_qa.answer("Är de offentliga eller privata?", first.context)
+    assert "privat" in follow.text
+    other = real_qa.answer("Och REKO då?", first.context)
+    assert "vuxenutbildning" in other.text
+    akademi = real_qa.answer("Vad är Fredagsakademin?")
+    assert "en gång per år" in real_qa.answer("Hur ofta anordnas den?", akademi.context).text.lower()
+
+
+def test_a_new_topic_starts_afresh(real_qa) -> None:
+    first = real_qa.answer("Vad gör Handelskammaren Mälardalen?")
+    fresh = real_qa.answer("Vilka är de övergripande målen i RUS?", first.context)
+    assert "Stark konkurrenskraft" in fresh.text
+    assert "Handelskammaren" not in fresh.text
+
+
+def test_declined_follow_up_keeps_the_thread(real_qa) -> None:
+    first = real_qa.answer("Vad gör Almi?")
+    declined = real_qa.answer("Hur lagar man köttbullar?", first.context)
+    assert not declined.answered
+    assert declined.context == first.context
+
+
+def test_english_list_headings_and_sources(real_qa) -> None:
+    answer = real_qa.answer("Which organisations are listed as actors in the plan?")
+    assert answer.text.startswith("The plan says (in Swedish):")
+    assert "- Almi" in answer.text and "- Örebro universitet" in answer.text
+    assert "\n\nSource: Aktörer" in answer.text
+
+
+def test_non_list_answers_stay_short(real_qa) -> None:
+    questions = [
+        "Vem äger Almi?",
+        "Hur många folkhögskolor finns det i hela Sverige?",
+        "Vad är APL?",
+        "När antogs RUS?",
+        "Vad innebär validering?",
+        "Hur ofta revideras handlingsplanen?",
+    ]
+    lengths = sorted(len(real_qa.answer(q).text) for q in questions)
+    assert lengths[len(lengths) // 2] < 500
