@@ -209,3 +209,28 @@ def test_non_list_answers_stay_short(real_qa) -> None:
     ]
     lengths = sorted(len(real_qa.answer(q).text) for q in questions)
     assert lengths[len(lengths) // 2] < 500
+
+
+def test_supporting_activities_come_back_complete(real_qa) -> None:
+    answer = real_qa.answer("Vilka stödjande aktiviteter erbjuder regionen?")
+    items = [line[2:] for line in answer.text.splitlines() if line.startswith("- ")]
+    assert items == [
+        "Öppet kompetensforum för länets aktörer",
+        "Rapport en gång vartannat år om läget i länet",
+        "Forum med branscher och arbetsgivare",
+        "Fredagsakademi – forskning och dialog",
+        "Projektägare av strategiska satsningar",
+        "Förmobilisering av utvecklingssatsningar",
+    ]
+
+
+def test_vulnerable_groups_come_back_complete(real_qa) -> None:
+    answer = real_qa.answer("Vilka grupper är särskilt utsatta på arbetsmarknaden?")
+    for group in (
+        "unga",
+        "födda utanför Europa",
+        "långtidsarbetslösa i åldern 55-64",
+        "förgymnasial utbildning",
+        "funktionsnedsättning",
+    ):
+        assert group in answer.text
