@@ -31,6 +31,7 @@ class FakeConnector:
         activity = await request.json()
         # Keep where it was posted to: proves the reply went to the right conversation and activity.
         activity["_path"] = request.path
+        activity["_conversation"] = request.match_info["conversation_id"]
         self.received.append(activity)
         self._queue.put_nowait(activity)
         return web.json_response({"id": f"reply-{next(self._ids)}"})

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from copy import deepcopy
 
 import pytest
 
 # The project is not installed into the venv; make `handlers`/`index` importable however pytest is started.
+from botbuilder.core import ConversationState, MemoryStorage
 from botbuilder.core.adapters import TestAdapter
-from botbuilder.schema import Activity, ActivityTypes, Attachment, ChannelAccount, TextFormatTypes
+from botbuilder.schema import (
+    ActionTypes,
+    Activity,
+    ActivityTypes,
+    Attachment,
+    ChannelAccount,
+    ConversationAccount,
+    TextFormatTypes,
+)
 
 from handlers import messages
 from handlers.answer_types import Answer
@@ -20,26 +30,57 @@ from handlers.botframework.activity_handler import (
     clean_text,
     truncate,
 )
+from handlers.dialogue import Context
 from index.text import detect_language
 
 
 class FakeQA:
-    """Answers with a recognisable text; remembers what it was asked, and in which thread."""
+    """Answers with a recognisable text and context; remembers what it was asked, with which context, and in
+    which thread. `suggestions` are returned with every answer."""
 
-    def __init__(self, lang: str = "sv") -> None:
+    def __init__(self, lang: str = "sv", suggestions: list[str] | None = None) -> None:
         self.questions: list[str] = []
+        self.contexts: list[Context | None] = []
         self.threads: list[str] = []
         self.lang = lang
+        self.suggestions = suggestions or []
 
-    def answer(self, question: str) -> Answer:
+    def answer(self, question: str, context: Context | None = None) -> Answer:
         self.questions.append(question)
+        self.contexts.append(deepcopy(context))
         self.threads.append(threading.current_thread().name)
-        return Answer(question=question, text=f"SVAR på: {question}", answered=True, lang=self.lang)
+        return Answer(
+            question=question,
+            text=f"SVAR på: {question}",
+            answered=True,
+            lang=self.lang,
+            suggestions=list(self.suggestions),
+            context=context_after(question),
+        )
 
 
-def make_bot(qa: object | None) -> tuple[TestAdapter, KompetensBot]:
-    bot = KompetensBot(lambda: qa)
+def context_after(question: str) -> Context:
+    """The context FakeQA leaves after answering `question`."""
+    return Context(question=question, topic=f"ämnet i {question}", actor=f"aktören i {question}")
+
+
+class CopyingStorage(MemoryStorage):
+    """MemoryStorage hands out its own dicts, so a turn's changes reach it even without save_changes; a real
+    store (Cosmos DB, Blob) does not. Reading copies, so only what the bot saves is kept."""
+
+    async def read(self, keys: list[str]) -> dict:
+        return deepcopy(await super().read(keys))
+
+
+def make_bot(qa: object | None, storage: MemoryStorage | None = None) -> tuple[TestAdapter, KompetensBot]:
+    bot = KompetensBot(lambda: qa, ConversationState(storage if storage is not None else CopyingStorage()))
     return TestAdapter(bot.on_turn), bot
+
+
+def in_conversation(conversation_id: str, text: str) -> Activity:
+    return Activity(
+        type=ActivityTypes.message, text=text, conversation=ConversationAccount(id=conversation_id)
+    )
 
 
 async def send(adapter: TestAdapter, activity: Activity | str) -> list[Activity]:
@@ -191,6 +232,16 @@ async def test_welcome_for_each_added_member_but_not_the_bot() -> None:
     assert [r.text for r in replies] == [messages.WELCOME, messages.WELCOME]
 
 
+async def test_welcome_offers_the_examples_as_suggested_actions() -> None:
+    adapter, _ = make_bot(FakeQA())
+    update = Activity(type=ActivityTypes.conversation_update, members_added=[ChannelAccount(id="user1")])
+    [welcome] = await send(adapter, update)
+    actions = welcome.suggested_actions.actions
+    assert [(a.type, a.title, a.value) for a in actions] == [
+        (ActionTypes.im_back, example, example) for example in messages.EXAMPLES_SV
+    ]
+
+
 async def test_no_welcome_when_only_the_bot_is_added() -> None:
     adapter, _ = make_bot(FakeQA())
     update = Activity(type=ActivityTypes.conversation_update, members_added=[adapter.template.recipient])
@@ -234,18 +285,129 @@ async def test_questions_are_answered_one_at_a_time() -> None:
             self.most_active = 0
             self.lock = threading.Lock()
 
-        def answer(self, question: str) -> Answer:
+        def answer(self, question: str, context: Context | None = None) -> Answer:
             with self.lock:
                 self.active += 1
                 self.most_active = max(self.most_active, self.active)
             threading.Event().wait(0.02)  # long enough for the other turns to be waiting meanwhile
             with self.lock:
                 self.active -= 1
-            return super().answer(question)
+            return super().answer(question, context)
 
     qa = SlowQA()
     bot = KompetensBot(lambda: qa)
-    turns = [TestAdapter(bot.on_turn).receive_activity(f"Fråga {i}") for i in range(4)]
+    adapter = TestAdapter(bot.on_turn)
+    turns = [adapter.receive_activity(in_conversation(f"c{i}", f"Fråga {i}")) for i in range(4)]
     await asyncio.gather(*turns)
     assert len(qa.questions) == 4
     assert qa.most_active == 1
+
+
+# --- Conversation state: the context a follow-up question refers back to ---------------------------------
+
+
+async def test_follow_up_gets_the_previous_answers_context() -> None:
+    qa = FakeQA()
+    adapter, _ = make_bot(qa)
+    await send(adapter, "Vad gör Handelskammaren?")
+    await send(adapter, "Och REKO då?")
+    await send(adapter, "Vilka samarbetar de med?")
+    assert qa.contexts == [None, context_after("Vad gör Handelskammaren?"), context_after("Och REKO då?")]
+
+
+async def test_conversations_do_not_share_context() -> None:
+    qa = FakeQA()
+    adapter, _ = make_bot(qa)
+    await send(adapter, in_conversation("a", "Vad gör Almi?"))
+    await send(adapter, in_conversation("b", "Är de offentliga eller privata?"))
+    await send(adapter, in_conversation("a", "Är de offentliga eller privata?"))
+    await send(adapter, in_conversation("b", "Hur ofta?"))
+    assert qa.contexts == [
+        None,
+        None,
+        context_after("Vad gör Almi?"),
+        context_after("Är de offentliga eller privata?"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "between",
+    [
+        "hjälp",
+        "help",
+        "",
+        Activity(type=ActivityTypes.conversation_update, members_added=[ChannelAccount(id="user2")]),
+        Activity(type=ActivityTypes.typing),
+    ],
+    ids=["hjälp", "help", "empty", "welcome", "typing"],
+)
+async def test_help_welcome_and_empty_turns_keep_the_context(between: Activity | str) -> None:
+    qa = FakeQA()
+    adapter, _ = make_bot(qa)
+    await send(adapter, "Vad gör Almi?")
+    await send(adapter, between)
+    await send(adapter, "Är de privata?")
+    assert qa.contexts == [None, context_after("Vad gör Almi?")]
+
+
+async def test_turns_while_loading_keep_the_context() -> None:
+    qa = FakeQA()
+    engine: list[FakeQA | None] = [qa]
+    bot = KompetensBot(lambda: engine[0], ConversationState(CopyingStorage()))
+    adapter = TestAdapter(bot.on_turn)
+    await send(adapter, "Vad gör Almi?")
+    engine[0] = None  # e.g. a reload: the engine is not there for a moment
+    assert [r.text for r in await send(adapter, "Och REKO då?")] == [messages.NOT_READY]
+    engine[0] = qa
+    await send(adapter, "Är de privata?")
+    assert qa.contexts == [None, context_after("Vad gör Almi?")]
+
+
+async def test_context_is_saved_to_the_storage_as_a_plain_dict() -> None:
+    storage = CopyingStorage()
+    adapter, _ = make_bot(FakeQA(), storage)
+    await send(adapter, "Vad gör Almi?")
+    key = f"{adapter.template.channel_id}/conversations/{adapter.template.conversation.id}"
+    stored = (await storage.read([key]))[key]
+    assert stored["dialogue_context"] == context_after("Vad gör Almi?").to_dict()
+
+
+async def test_help_alone_writes_nothing_to_the_storage() -> None:
+    storage = CopyingStorage()
+    adapter, _ = make_bot(FakeQA(), storage)
+    await send(adapter, "hjälp")
+    await send(adapter, "")
+    assert storage.memory == {}
+
+
+# --- Suggested follow-up questions ------------------------------------------------------------------------
+
+
+async def test_suggestions_become_im_back_suggested_actions() -> None:
+    suggestions = ["Vad gör REKO?", "Vad gör Almi?", "Hur kan insatser finansieras?", "En fjärde fråga?"]
+    adapter, _ = make_bot(FakeQA(suggestions=suggestions))
+    [reply] = await send(adapter, "Vad gör Handelskammaren?")
+    assert reply.text == "SVAR på: Vad gör Handelskammaren?"
+    actions = reply.suggested_actions.actions
+    assert [(a.type, a.title, a.value) for a in actions] == [
+        (ActionTypes.im_back, q, q) for q in suggestions[:3]
+    ]
+
+
+async def test_blank_and_repeated_suggestions_are_dropped() -> None:
+    adapter, _ = make_bot(FakeQA(suggestions=["Vad gör REKO?", " ", "Vad gör REKO?", "Vad gör Almi?"]))
+    [reply] = await send(adapter, "Vad gör Handelskammaren?")
+    assert [a.value for a in reply.suggested_actions.actions] == ["Vad gör REKO?", "Vad gör Almi?"]
+
+
+async def test_no_suggestions_no_suggested_actions() -> None:
+    adapter, _ = make_bot(FakeQA())
+    [reply] = await send(adapter, "Vad gör Almi?")
+    assert reply.suggested_actions is None
+
+
+async def test_truncated_question_keeps_its_suggestions() -> None:
+    adapter, _ = make_bot(FakeQA(suggestions=["Vad gör REKO?"]))
+    [reply] = await send(adapter, "Vad gör Almi? " + "mycket " * 400)
+    assert reply.text.startswith(messages.truncated_note(MAX_QUESTION_CHARS, "sv"))
+    assert [a.value for a in reply.suggested_actions.actions] == ["Vad gör REKO?"]

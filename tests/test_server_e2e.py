@@ -17,12 +17,14 @@ import pytest
 # The project is not installed into the venv; make `handlers`/`index` importable however pytest is started.
 from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient, TestServer
+from botbuilder.core import MemoryStorage
 from connector import FakeConnector
 
 from handlers import messages
 from handlers.answer_types import Answer
 from handlers.botframework import create_app
 from handlers.botframework.app import MAX_BODY_BYTES, STATE
+from handlers.dialogue import Context
 from index.config import Config
 
 # The servers are started by fixtures; tests must run on the same event loop as the fixtures.
@@ -34,10 +36,33 @@ LOCAL = Config()  # no MicrosoftAppId: Emulator mode, no authentication
 class FakeQA:
     """Answers instantly; a question containing "boom" raises, like a bug in the engine would."""
 
-    def answer(self, question: str) -> Answer:
+    def answer(self, question: str, context: Context | None = None) -> Answer:
         if "boom" in question:
             raise RuntimeError("simulated engine failure")
         return Answer(question=question, text=f"SVAR på: {question}", answered=True)
+
+
+class ContextQA:
+    """Says which earlier question it was given as context, and leaves the question as the next context."""
+
+    def answer(self, question: str, context: Context | None = None) -> Answer:
+        earlier = context.question if context else "-"
+        return Answer(
+            question=question,
+            text=f"SVAR på: {question} | efter: {earlier}",
+            answered=True,
+            context=Context(question=question, topic=question),
+        )
+
+
+SUGGESTIONS = ["Vad gör REKO?", "Vad gör Almi?", "Hur kan insatser finansieras?", "Vad är YH?"]
+
+
+class SuggestingQA:
+    def answer(self, question: str, context: Context | None = None) -> Answer:
+        return Answer(
+            question=question, text=f"SVAR på: {question}", answered=True, suggestions=list(SUGGESTIONS)
+        )
 
 
 Start = Callable[..., Awaitable[TestClient]]
@@ -51,11 +76,16 @@ async def connector() -> AsyncIterator[FakeConnector]:
 
 @pytest.fixture
 async def start() -> AsyncIterator[Start]:
-    """start(qa_loader, config=LOCAL, ready=True) → a client for a running server."""
+    """start(qa_loader, config=LOCAL, ready=True, storage=None) → a client for a running server."""
     clients: list[TestClient] = []
 
-    async def _start(qa_loader: Callable[[], Any], config: Config = LOCAL, ready: bool = True) -> TestClient:
-        client = TestClient(TestServer(create_app(config, qa_loader)))
+    async def _start(
+        qa_loader: Callable[[], Any],
+        config: Config = LOCAL,
+        ready: bool = True,
+        storage: MemoryStorage | None = None,
+    ) -> TestClient:
+        client = TestClient(TestServer(create_app(config, qa_loader, storage)))
         await client.start_server()
         clients.append(client)
         if ready:
@@ -143,6 +173,9 @@ async def test_conversation_update_welcomes_the_user_not_the_bot(
     [reply] = await connector.replies(1)
     assert reply["text"] == messages.WELCOME
     assert connector.pending() == 0
+    assert reply["suggestedActions"]["actions"] == [
+        {"type": "imBack", "title": example, "value": example} for example in messages.EXAMPLES_SV
+    ]
 
 
 async def test_help(bot: TestClient, connector: FakeConnector) -> None:
@@ -191,6 +224,8 @@ async def _chunks(data: bytes) -> AsyncIterator[bytes]:
         (b'{"type": "message", "from": "user1"}', JSON, 400),
         (b'{"type": "message", "timestamp": "yesterday"}', JSON, 400),
         (b'{"type": "message", "serviceUrl": "http://127.0.0.1:9"}', JSON, 400),
+        (b'{"type": "message", "conversation": {"id": ""}, "channelId": "emulator"}', JSON, 400),
+        (b'{"type": "message", "conversation": {"id": "c"}, "serviceUrl": "http://127.0.0.1:9"}', JSON, 400),
         (BIG, JSON, 413),
     ],
     ids=[
@@ -211,6 +246,8 @@ async def _chunks(data: bytes) -> AsyncIterator[bytes]:
         "from-not-object",
         "bad-timestamp",
         "no-conversation",
+        "empty-conversation-id",
+        "no-channel-id",
         "too-large",
     ],
 )
@@ -331,6 +368,45 @@ async def test_local_mode_warns_once_at_start(caplog: pytest.LogCaptureFixture) 
     assert "MicrosoftAppId" in warnings[0].getMessage()
 
 
+# --- Conversation state and suggested actions --------------------------------------------------------------
+
+
+async def test_context_is_kept_per_conversation_id(start: Start, connector: FakeConnector) -> None:
+    storage = MemoryStorage()
+    client = await start(ContextQA, storage=storage)
+
+    async def say(conversation: str, text: str) -> str:
+        reply = await ask(client, connector, text, conversation={"id": conversation})
+        assert reply["_conversation"] == conversation
+        return reply["text"]
+
+    assert await say("conv-a", "Vad gör Almi?") == "SVAR på: Vad gör Almi? | efter: -"
+    assert await say("conv-b", "Vad gör REKO?") == "SVAR på: Vad gör REKO? | efter: -"
+    assert await say("conv-a", "hjälp") == messages.HELP
+    assert await say("conv-a", "Är de privata?") == "SVAR på: Är de privata? | efter: Vad gör Almi?"
+    assert await say("conv-b", "Och Almi då?") == "SVAR på: Och Almi då? | efter: Vad gör REKO?"
+    assert await say("conv-c", "Är de privata?") == "SVAR på: Är de privata? | efter: -"
+    # The state went to the storage create_app() was given, under channelId/conversations/conversation.id.
+    assert {"emulator/conversations/conv-a", "emulator/conversations/conv-b"} <= set(storage.memory)
+    assert storage.memory["emulator/conversations/conv-a"]["dialogue_context"]["question"] == "Är de privata?"
+
+
+async def test_suggestions_are_sent_as_suggested_actions(start: Start, connector: FakeConnector) -> None:
+    client = await start(SuggestingQA)
+    reply = await ask(client, connector, "Vad gör Handelskammaren?")
+    assert reply["text"] == "SVAR på: Vad gör Handelskammaren?"
+    assert reply["suggestedActions"]["actions"] == [
+        {"type": "imBack", "title": q, "value": q} for q in SUGGESTIONS[:3]
+    ]
+
+
+async def test_reply_without_suggestions_has_no_suggested_actions(
+    bot: TestClient, connector: FakeConnector
+) -> None:
+    reply = await ask(bot, connector, "Vad gör Almi?")
+    assert "suggestedActions" not in reply
+
+
 # --- The real engine ------------------------------------------------------------------------------------
 
 
@@ -340,3 +416,24 @@ async def test_real_engine_answers_almi(start: Start, connector: FakeConnector, 
     assert "Almi" in reply["text"]
     assert "lån" in reply["text"]
     assert "Källor: Aktörer › Almi, s. " in reply["text"]
+
+
+DIALOGS = [
+    ("Vad gör Handelskammaren Mälardalen?", "Är de offentliga eller privata?", "privat"),
+    ("Berätta om Vård- och omsorgscollege.", "Vilka samarbetar i det?", "kommuner"),
+    ("Vad är Fredagsakademin?", "Hur ofta anordnas den?", "en gång per år"),
+    ("Vad gör Handelskammaren?", "Och REKO då?", "vuxenutbildning"),
+]
+
+
+@pytest.mark.parametrize(
+    ("first", "follow_up", "expected"), DIALOGS, ids=["privat", "vo-college", "fredag", "reko"]
+)
+async def test_real_engine_follow_ups_in_one_conversation(
+    start: Start, connector: FakeConnector, real_qa: Any, first: str, follow_up: str, expected: str
+) -> None:
+    client = await start(lambda: real_qa)
+    conversation = {"id": f"dialog-{expected}"}
+    await ask(client, connector, first, conversation=conversation, id="1")
+    reply = await ask(client, connector, follow_up, conversation=conversation, id="2")
+    assert expected in reply["text"].lower(), reply["text"]

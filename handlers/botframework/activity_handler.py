@@ -133,7 +133,7 @@ class KompetensBot(ActivityHandler):
         context = Context.from_dict(stored) if stored else None
         # The engine is synchronous and CPU-bound; a worker thread keeps the event loop serving others.
         async with self._answering:
-            answer = await asyncio.to_thread(qa.answer, question, None)
+            answer = await asyncio.to_thread(qa.answer, question, context)
         await self._context.set(turn_context, answer.context.to_dict())
         reply = answer.text
         if truncated:
