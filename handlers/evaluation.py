@@ -110,6 +110,7 @@ def run(cases: Iterable[Case], ask: AskInContext) -> list[Result]:
 def metrics(results: list[Result]) -> dict[str, float | str]:
     inside = [r for r in results if r.case.in_scope]
     outside = [r for r in results if not r.case.in_scope]
+    searched = [r for r in inside if r.case.evidence]  # retrieval is scored where evidence is given
     latencies = sorted(r.seconds * 1000 for r in results)
     lengths = [len(r.answer.text) for r in inside if r.answer.answered]
 
@@ -118,10 +119,10 @@ def metrics(results: list[Result]) -> dict[str, float | str]:
 
     return {
         "questions": len(results),
-        "hit@1": share([r.rank is not None and r.rank <= 1 for r in inside]),
-        "hit@3": share([r.rank is not None and r.rank <= 3 for r in inside]),
-        "hit@5": share([r.rank is not None and r.rank <= 5 for r in inside]),
-        "mrr@10": sum(1 / r.rank for r in inside if r.rank) / len(inside) if inside else 0.0,
+        "hit@1": share([r.rank is not None and r.rank <= 1 for r in searched]),
+        "hit@3": share([r.rank is not None and r.rank <= 3 for r in searched]),
+        "hit@5": share([r.rank is not None and r.rank <= 5 for r in searched]),
+        "mrr@10": sum(1 / r.rank for r in searched if r.rank) / len(searched) if searched else 0.0,
         "answer_accuracy": share([r.correct for r in inside]),
         "declined_correctly": share([not r.answer.answered for r in outside]) if outside else "n/a",
         "out_of_scope": len(outside),

@@ -109,14 +109,28 @@ def test_result_correct_needs_answered_and_match():
 @pytest.fixture
 def results() -> list[Result]:
     groups = [["lån"]]
+    evidence = ["almi erbjuder lån"]
     return [
-        result(case(answer_any=groups, id="a"), answer("Almi ger lån."), 1, 0.010),  # hit@1, correct
-        result(case(answer_any=groups, id="b"), answer("Almi ger råd och lån."), 2, 0.020),  # hit@3, correct
-        result(case(answer_any=groups, id="c"), answer("Fel svar här."), 4, 0.030),  # hit@5, wrong
-        result(case(answer_any=groups, id="d"), answer("", answered=False), None, 0.040),  # declined
+        result(
+            case(evidence=evidence, answer_any=groups, id="a"), answer("Almi ger lån."), 1, 0.010
+        ),  # hit@1, correct
+        result(
+            case(evidence=evidence, answer_any=groups, id="b"), answer("Almi ger råd och lån."), 2, 0.020
+        ),  # hit@3, correct
+        result(
+            case(evidence=evidence, answer_any=groups, id="c"), answer("Fel svar här."), 4, 0.030
+        ),  # hit@5, wrong
+        result(
+            case(evidence=evidence, answer_any=groups, id="d"), answer("", answered=False), None, 0.040
+        ),  # declined
         result(case("out_of_scope", id="e"), answer("", answered=False), None, 0.050),  # declined correctly
         result(case("out_of_scope", id="f"), answer("Ett svar."), None, 0.060),  # answered: wrong
     ]
+
+
+def test_retrieval_is_scored_only_where_evidence_is_given(results):
+    unscored = result(case(answer_any=[["lån"]], id="g"), answer("Almi ger lån."), None, 0.01)
+    assert metrics([*results, unscored])["hit@1"] == pytest.approx(1 / 4)
 
 
 def test_metrics(results):
