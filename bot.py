@@ -159,6 +159,7 @@ def cmd_index(config: Config, args: argparse.Namespace) -> int:
         embedder,
         progress=lambda message: print(message, flush=True),
     )
+    _load_qa(config)  # checks the suggested follow-ups against the new index and stores them beside it
     return 0
 
 
