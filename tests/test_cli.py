@@ -87,3 +87,19 @@ def test_chat_answers_and_quits(index_dir: Path) -> None:
     assert result.returncode == 0
     assert "Källor: Aktörer › Almi, s. " in result.stdout
     assert "Skriv din fråga" in result.stdout  # the help text
+
+
+def test_chat_answers_follow_ups_in_context(index_dir: Path) -> None:
+    turns = "\n".join(
+        [
+            "Vad är Fredagsakademin?",
+            "Hur ofta anordnas den?",
+            "Vad gör Handelskammaren?",
+            "Och REKO då?",
+            "avsluta",
+        ]
+    )
+    result = run_bot("chat", index_dir=index_dir, stdin=turns)
+    assert result.returncode == 0, result.stderr
+    assert "En gång per år" in result.stdout
+    assert "vuxenutbildning" in result.stdout
