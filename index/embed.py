@@ -59,7 +59,12 @@ class SentenceTransformerEmbedder:
             self._model = SentenceTransformer(str(model), device="cpu")
         except Exception as error:  # a wrong name or path fails in many ways inside the library
             raise EmbedderError(f"Kunde inte ladda modellen {model!r}: {error}") from error
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        # Renamed in sentence-transformers 5; the old name still works in older releases.
+        dimension = (
+            getattr(self._model, "get_embedding_dimension", None)
+            or self._model.get_sentence_embedding_dimension
+        )
+        self.dim = int(dimension())
         self.id = f"sentence-transformers:{model}"
         # e5-family models are trained with these prefixes; others get the text as it is.
         e5 = "e5" in model.lower()
