@@ -34,6 +34,8 @@ RANK_PENALTY = 0.01
 SAME_PASSAGE_MARGIN = 0.04  # other sentences of the best passage this close to the best join the answer
 OTHER_SOURCE_MARGIN = 0.025  # a sentence from another section this close is added as a second source
 FOLLOW_UP_BELOW_CHARS = 200  # a best sentence shorter than this brings the next one along
+# A sentence that introduces the sub-sections after it ("Följande är exempel på stödjande aktiviteter.").
+LEAD_IN = re.compile(r"\b(följande|nedan|listas|exempel på|these|following)\b|:$", re.IGNORECASE)
 
 # The decline rule, chosen on the dev questions and a held-out set of our own (tests/data): cosines of
 # multilingual-e5 sit in a narrow band, so meaning alone decides only when it is strong; otherwise most of
@@ -247,7 +249,8 @@ class Composer:
         section = self.document.section(chunk.section)
         children = self.document.children(section) if section else []
         first_chunk = not self.searcher.is_continuation(best.chunk_index)
-        if len(children) >= 2 and first_chunk:
+        lead_in = LEAD_IN.search(self.sentences[best.sentence].text)
+        if len(children) >= 2 and first_chunk and lead_in:
             lead = _join([self.sentences[best.sentence]])
             names = "\n".join(f"- {c.path[-1].rstrip('*').strip()}" for c in children)
             return f"{lead}\n\n{names}"
@@ -279,6 +282,18 @@ class Composer:
             length += len(self.sentences[following].text) + 1
             following += 1
             wanted -= 1
+        previous = best.sentence - 1
+        if (
+            len(chosen) == 1
+            and length < FOLLOW_UP_BELOW_CHARS
+            and previous >= 0
+            and self.sentences[previous].chunk == best.chunk_index
+            and self.sentences[previous].kind == "sentence"
+        ):
+            # Nothing follows a short last sentence ("Länsbildningsförbundet organiserar deras samverkan."):
+            # what it refers to comes before it.
+            chosen.append(Pick(previous, best.chunk_index, best.score))
+            length += len(self.sentences[previous].text) + 1
         for pick in picks[1:]:
             if pick.chunk_index != best.chunk_index or pick.score < best.score - SAME_PASSAGE_MARGIN:
                 continue
@@ -300,7 +315,8 @@ class Composer:
             if pick.score < best.score - OTHER_SOURCE_MARGIN:
                 return None
             other = self.searcher.chunks[pick.chunk_index].section != hit.chunk.section
-            if other and self.sentences[pick.sentence].kind != "heading":
+            repeated = self.sentences[pick.sentence].text == self.sentences[best.sentence].text
+            if other and not repeated and self.sentences[pick.sentence].kind != "heading":
                 return pick
         return None
 
@@ -373,8 +389,9 @@ def _display(chunk_text: str) -> str:
 
 
 def markdown_escape(text: str) -> str:
-    """The plan's footnote asterisks ("HR*", "**Svenskt näringsliv") must not turn into emphasis."""
-    return text.replace("*", "\\*")
+    """The plan's footnote asterisks ("HR*", "**Svenskt näringsliv") must not turn into emphasis; a footnote
+    mark that opens a sentence is dropped, it points at nothing in an answer."""
+    return text.lstrip("*").replace("*", "\\*")
 
 
 def _source(hit: Hit) -> Source:
