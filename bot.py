@@ -6,6 +6,7 @@ python bot.py chat                 a conversation in the terminal
 python bot.py index build          build the index (done automatically when missing or stale)
 python bot.py eval FILE            dev-set metrics
 python bot.py bench                latency numbers
+python bot.py teams-package --app-id GUID --domain HOST --version X.Y.Z   the Teams app package (zip)
 """
 
 from __future__ import annotations
@@ -76,6 +77,11 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("file", type=Path, nargs="?", default=Path("../shared/eval/dev.jsonl"))
     bench.add_argument("--rounds", type=int, default=3)
     bench.add_argument("--no-cold-start", action="store_true")
+    teams = sub.add_parser("teams-package", help="bygg Teams-appaketet (zip) ur deploy/teams")
+    teams.add_argument("--app-id", help="Azure Bot-resursens Microsoft App ID (standard: MicrosoftAppId)")
+    teams.add_argument("--domain", required=True, help="botens värdnamn, utan https:// och sökväg")
+    teams.add_argument("--version", required=True, help="appens version, x.y.z; höj för varje uppladdning")
+    teams.add_argument("--out", type=Path, default=Path("dist/kompetensbot-teams.zip"), help="zip-filen")
     return parser
 
 
@@ -193,6 +199,18 @@ def cmd_bench(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_teams_package(config: Config, args: argparse.Namespace) -> int:
+    from deploy.teams.package import PackageError, build_package
+
+    try:
+        path = build_package(args.app_id or config.app_id, args.domain, args.version, args.out)
+    except PackageError as error:
+        print(f"Fel: {error}", file=sys.stderr)
+        return 2
+    print(path)
+    return 0
+
+
 COMMANDS = {
     "serve": cmd_serve,
     "ask": cmd_ask,
@@ -200,6 +218,7 @@ COMMANDS = {
     "index": cmd_index,
     "eval": cmd_eval,
     "bench": cmd_bench,
+    "teams-package": cmd_teams_package,
 }
 
 if __name__ == "__main__":
