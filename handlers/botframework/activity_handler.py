@@ -6,6 +6,10 @@ fixed texts in handlers.messages; this class only reads the activity, picks the 
 The one thing it keeps between turns is the conversation's dialogue context (handlers.dialogue.Context, what
 a follow-up question may refer back to), in botbuilder's ConversationState over any Storage: MemoryStorage
 by default, a shared store (Cosmos DB, Blob) when the bot runs on more than one instance.
+
+On Microsoft Teams (channel "msteams") replies take the shape handlers.botframework.teams describes: answers
+with citations, AI label and feedback buttons, welcome and help as cards, a welcome only where it belongs.
+Every other channel gets Markdown text.
 """
 
 from __future__ import annotations
@@ -15,7 +19,14 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
-from botbuilder.core import ActivityHandler, ConversationState, MemoryStorage, MessageFactory, TurnContext
+from botbuilder.core import (
+    ActivityHandler,
+    ConversationState,
+    InvokeResponse,
+    MemoryStorage,
+    MessageFactory,
+    TurnContext,
+)
 from botbuilder.schema import (
     ActionTypes,
     Activity,
@@ -27,6 +38,7 @@ from botbuilder.schema import (
 
 from handlers import messages
 from handlers.answer_types import Answer
+from handlers.botframework import teams
 from handlers.dialogue import Context
 from handlers.qa import MAX_QUESTION_CHARS
 from index.text import detect_language
@@ -38,10 +50,14 @@ HELP_COMMANDS = {"hjälp": "sv", "/hjälp": "sv", "?": "sv", "help": "en", "/hel
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
 
 # Suggested follow-up questions shown as buttons under a reply; more than three crowd a Teams chat.
-MAX_SUGGESTED_ACTIONS = 3
+MAX_SUGGESTED_ACTIONS = teams.MAX_FOLLOW_UPS
 
 # The conversation-state property holding the dialogue context, as Context.to_dict().
 CONTEXT_PROPERTY = "dialogue_context"
+# The conversation-state property set once a Teams personal chat has been welcomed.
+WELCOMED_PROPERTY = "welcomed"
+# turn_state key under which reply_to() leaves the question a Teams answer answered (for feedback).
+ANSWERED_QUESTION = "kompetensbot.answered_question"
 
 
 class Answerer(Protocol):
@@ -77,7 +93,7 @@ def truncate(text: str, limit: int = MAX_QUESTION_CHARS) -> tuple[str, bool]:
 
 def suggested_actions(questions: Iterable[str]) -> SuggestedActions | None:
     """Buttons that send the question as if typed (imBack): at most three, no blanks or repeats."""
-    unique = list(dict.fromkeys(q.strip() for q in questions if q and q.strip()))[:MAX_SUGGESTED_ACTIONS]
+    unique = teams.follow_ups(questions, MAX_SUGGESTED_ACTIONS)
     if not unique:
         return None
     return SuggestedActions(actions=[CardAction(type=ActionTypes.im_back, title=q, value=q) for q in unique])
@@ -91,13 +107,21 @@ def markdown_message(text: str, suggestions: Iterable[str] = ()) -> Activity:
 
 
 class KompetensBot(ActivityHandler):
-    def __init__(self, qa: QAProvider, conversation_state: ConversationState | None = None) -> None:
+    def __init__(
+        self,
+        qa: QAProvider,
+        conversation_state: ConversationState | None = None,
+        feedback_log: teams.FeedbackLog | None = None,
+    ) -> None:
         super().__init__()
         self._qa = qa
         if conversation_state is None:
             conversation_state = ConversationState(MemoryStorage())
         self._conversation_state = conversation_state
         self._context = self._conversation_state.create_property(CONTEXT_PROPERTY)
+        self._welcomed = self._conversation_state.create_property(WELCOMED_PROPERTY)
+        # The 👍/👎 feedback Teams users give on answers (also logged at INFO, one JSON line each).
+        self.feedback_log = feedback_log if feedback_log is not None else teams.FeedbackLog()
         # One question at a time: the engine does not promise to be thread-safe, and at ~20 ms an answer
         # queueing costs nothing. An asyncio lock (not a thread lock) keeps waiting turns off worker threads,
         # which botbuilder's HTTP client also needs to send replies.
@@ -111,15 +135,23 @@ class KompetensBot(ActivityHandler):
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         reply = await self.reply_to(clean_text(turn_context.activity.text), turn_context)
-        await turn_context.send_activity(reply)
+        sent = await turn_context.send_activity(reply)
+        question = turn_context.turn_state.get(ANSWERED_QUESTION)
+        if question and sent is not None:
+            # Teams' feedback invoke names the answer by this id (replyToId); keep what it answered.
+            self.feedback_log.remember_answer(sent.id, question)
 
     async def reply_to(self, text: str, turn_context: TurnContext) -> Activity:
         """The reply to a cleaned message text (empty for attachment-only messages)."""
+        on_teams = teams.is_teams(turn_context.activity)
         if not text:
             return markdown_message(messages.EMPTY_PROMPT)
         command = HELP_COMMANDS.get(text.lower())
         if command:
-            return markdown_message(messages.texts(command).help)
+            help_text = messages.texts(command).help
+            if on_teams:
+                return teams.text_card_message(help_text, examples(command), command)
+            return markdown_message(help_text)
         try:
             qa = self._qa()
         except QAUnavailable:
@@ -135,15 +167,53 @@ class KompetensBot(ActivityHandler):
         async with self._answering:
             answer = await asyncio.to_thread(qa.answer, question, context)
         await self._context.set(turn_context, answer.context.to_dict())
-        reply = answer.text
-        if truncated:
-            reply = f"{messages.truncated_note(MAX_QUESTION_CHARS, answer.lang)}\n\n{reply}"
+        note = messages.truncated_note(MAX_QUESTION_CHARS, answer.lang) if truncated else ""
+        if on_teams and answer.answered:
+            turn_context.turn_state[ANSWERED_QUESTION] = question
+            return teams.answer_message(answer, note)
+        # Declined answers stay plain text on Teams too: fixed wording, nothing to cite or to rate.
+        reply = f"{note}\n\n{answer.text}" if note else answer.text
         return markdown_message(reply, answer.suggestions)
 
     async def on_members_added_activity(
         self, members_added: list[ChannelAccount], turn_context: TurnContext
     ) -> None:
         bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
+        if teams.is_teams(turn_context.activity):
+            await self._welcome_on_teams([m.id for m in members_added], bot_id, turn_context)
+            return
         for member in members_added:
             if member.id != bot_id:
                 await turn_context.send_activity(markdown_message(messages.WELCOME, messages.EXAMPLES_SV))
+
+    async def _welcome_on_teams(
+        self, added: list[str], bot_id: str | None, turn_context: TurnContext
+    ) -> None:
+        """One welcome card where it belongs (teams.welcome_wanted has the rules), once per personal chat.
+
+        Only conversationUpdate welcomes: Teams also sends installationUpdate (action "add") when the app is
+        installed, which ActivityHandler routes to on_installation_update_add, left as the no-op it is, so
+        an install never welcomes twice.
+        """
+        conversation = turn_context.activity.conversation
+        conversation_type = conversation.conversation_type if conversation else None
+        if not teams.welcome_wanted(conversation_type, added, bot_id):
+            return
+        if (conversation_type or "personal") == "personal":
+            # Teams may list the bot and the user in separate events; the user hears the welcome once.
+            if await self._welcomed.get(turn_context, False):
+                return
+            await self._welcomed.set(turn_context, True)
+        await turn_context.send_activity(teams.text_card_message(messages.WELCOME, messages.EXAMPLES_SV))
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
+        feedback = teams.feedback_from(turn_context.activity)
+        if feedback is None:
+            return await super().on_invoke_activity(turn_context)
+        self.feedback_log.record(feedback)
+        return teams.feedback_invoke_response()
+
+
+def examples(lang: str) -> tuple[str, ...]:
+    """The example questions in the language of `lang` ("sv" or "en")."""
+    return messages.EXAMPLES_EN if messages.texts(lang) is messages.EN else messages.EXAMPLES_SV

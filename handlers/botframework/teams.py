@@ -1,0 +1,474 @@
+"""How the bot's replies look on the Microsoft Teams channel (`activity.channel_id == "msteams"`).
+
+Plain functions that build dicts and botbuilder objects, so that everything here is unit-testable without a
+turn; handlers.botframework.activity_handler decides when to use them. Other channels keep Markdown text.
+
+Wire decisions (checked against the Teams platform docs, "Enhance AI-generated bot messages", "Suggested
+actions" and "Format cards in Teams"):
+
+* **Answers are text messages, not cards.** Teams renders citations only for `[n]` markers in the
+  activity's `text`; an Adaptive Card shows them only with the `CitationRun`/`cite:` syntax of cards newer
+  than 1.5, which is still rolling out (not on every client). Text plus a card in one activity is not an
+  option either: Teams splits it into two messages (and the AI label and feedback buttons would sit on
+  only one of them). So an answer is: the answer text with its "Källor:" line turned into
+  "Källor: Aktörer › Almi, s. 27 [1] · …" (the labels stay, so clients without citation support still
+  show where the answer comes from); one schema.org Message entity carrying both the AI label
+  (`additionalType: ["AIGeneratedContent"]`) and the citations (position n ↔ marker `[n]`, name = the
+  section label, abstract = the start of the passage); `channelData.feedbackLoopEnabled` for the 👍/👎
+  buttons; and the follow-up questions as `suggestedActions` (imBack), which Teams shows in every scope.
+* **The Adaptive Card (1.5)** is used where buttons must stay: the welcome and the help text. Suggested
+  actions in a personal chat are "smart replies" that vanish with the next message, and Teams does not
+  show suggested actions on a message with attachments at all, so the examples are card buttons
+  (`Action.Submit` with an `imBack` payload: clicking posts the question as if typed). A card message has
+  no `text` (that would split it, see above) but a `summary`, which Teams shows in notifications and the
+  chat list instead of "Card"; the card's `fallbackText` has the whole text for clients without cards.
+  `answer_card()` renders an answer the same way (body, a subtle "Källor" section, follow-up buttons) for
+  surfaces without citation support; the bot does not send it on Teams, because it would lose the
+  citations.
+* **Declined answers, prompts and notices stay Markdown text** without AI label, citations or feedback
+  buttons: they are the bot's fixed wording, not generated from the plan, and there is nothing to cite.
+
+botbuilder 4.17.1 pitfalls handled here: its `Entity` model knows only `type`, and the connector client
+re-reads every outgoing activity through msrest before serialising it, so extra keys of an `Entity` or of
+a plain dict entity are silently dropped. `MessageEntity` declares every key Teams reads in its
+`_attribute_map`. And an `InvokeResponse` whose body is a dict makes CloudAdapter fail with an
+AttributeError (it passes the body through msrest's model serializer), so the feedback invoke is answered
+with `EmptyBody`, a model that serialises to `{}` (what Teams expects: 200 with an empty object).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from http import HTTPStatus
+
+from botbuilder.core import InvokeResponse
+from botbuilder.schema import (
+    ActionTypes,
+    Activity,
+    ActivityTypes,
+    Attachment,
+    CardAction,
+    Entity,
+    SuggestedActions,
+    TextFormatTypes,
+)
+from msrest.serialization import Model
+
+from handlers.answer_types import Answer, Source
+
+log = logging.getLogger(__name__)
+
+CHANNEL_ID = "msteams"
+
+CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+CARD_VERSION = "1.5"  # the newest version every Teams client renders
+
+# Follow-up buttons under a reply; Teams shows at most three suggested actions, and more crowd a card too.
+MAX_FOLLOW_UPS = 3
+# Teams limits (the platform answers 400 beyond the first; the others are cut on display).
+MAX_CITATIONS = 20
+MAX_CITATION_NAME = 80
+MAX_CITATION_ABSTRACT = 160
+MAX_SUMMARY = 200
+
+# The answer's last paragraph, added by handlers.compose: "Källa: …", "Källor: … · …", "Sources: …".
+_SOURCES_LINE = re.compile(r"(?:\A|\n\n)(?P<heading>Källa|Källor|Source|Sources): [^\n]*\s*\Z")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+
+SOURCES_HEADING = {"sv": ("Källa", "Källor"), "en": ("Source", "Sources")}
+
+
+def is_teams(activity: Activity | None) -> bool:
+    return activity is not None and activity.channel_id == CHANNEL_ID
+
+
+def follow_ups(questions: Iterable[str], limit: int = MAX_FOLLOW_UPS) -> list[str]:
+    """The questions to offer as buttons: trimmed, no blanks or repeats, at most `limit`."""
+    return list(dict.fromkeys(q.strip() for q in questions if q and q.strip()))[:limit]
+
+
+def _lang(lang: str | None) -> str:
+    return "en" if (lang or "").lower().startswith("en") else "sv"
+
+
+# --- Answer text and sources ------------------------------------------------------------------------------
+
+
+def split_sources_line(text: str) -> tuple[str, str | None]:
+    """The answer text without its trailing "Källa:/Källor:/Source:/Sources:" line, and that heading."""
+    match = _SOURCES_LINE.search(text)
+    if match is None:
+        return text.rstrip(), None
+    return text[: match.start()].rstrip(), match.group("heading")
+
+
+def cited_sources(sources: Iterable[Source], limit: int = MAX_CITATIONS) -> list[Source]:
+    """One source per label (section and page), best first, as the answer's sources line lists them."""
+    by_label: dict[str, Source] = {}
+    for source in sources:
+        by_label.setdefault(source.label, source)
+    return list(by_label.values())[:limit]
+
+
+def _heading(heading: str | None, count: int, lang: str | None) -> str:
+    """ "Källa" or "Källor" (by count), in the language of the engine's own heading, else of the answer."""
+    for one, many in SOURCES_HEADING.values():
+        if heading in (one, many):
+            return one if count == 1 else many
+    one, many = SOURCES_HEADING[_lang(lang)]
+    return one if count == 1 else many
+
+
+def _shorten(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters at a word boundary, with "…" when cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit * 0.6:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:–-") + "…"
+
+
+def citation_name(source: Source) -> str:
+    """The citation's title, at most 80 characters: the label, or its last heading and page if too long."""
+    if len(source.label) <= MAX_CITATION_NAME:
+        return source.label
+    last = source.section.rsplit(" > ", 1)[-1]
+    page = f", s. {source.page}" if source.page is not None else ""
+    return f"… › {_shorten(last, MAX_CITATION_NAME - len(page) - 4)}{page}"
+
+
+def citation_abstract(source: Source) -> str:
+    """The start of the passage, at most 160 characters, without its heading line and Markdown marks."""
+    lines = source.text.splitlines()
+    if lines and lines[0].strip() == source.section.replace(" > ", " – "):
+        lines = lines[1:]
+    words = " ".join(_LIST_ITEM.sub("", line) for line in lines if line.strip())
+    words = words.replace("**", "").replace("\\*", "*")
+    return _shorten(words, MAX_CITATION_ABSTRACT)
+
+
+def citation(position: int, source: Source) -> dict:
+    """One schema.org Claim: what Teams shows when the user hovers or clicks the `[position]` marker."""
+    return {
+        "@type": "Claim",
+        "position": position,
+        "appearance": {
+            "@type": "DigitalDocument",
+            "name": citation_name(source),
+            "abstract": citation_abstract(source),
+            "image": {"@type": "ImageObject", "name": "PDF"},  # the plan is a PDF document
+        },
+    }
+
+
+class MessageEntity(Entity):
+    """The schema.org Message entity Teams reads for the AI label, citations (and sensitivity labels).
+
+    botbuilder's Entity serialises only `type`; each further key must be in `_attribute_map`, or msrest drops
+    it on the way to the connector. `citation` items are plain dicts (msrest's "object" keeps their keys).
+    Teams allows ONE such root entity per message ("Multiple root message entities found" is a 400).
+    """
+
+    _attribute_map = {
+        "type": {"key": "type", "type": "str"},
+        "at_type": {"key": "@type", "type": "str"},
+        "at_context": {"key": "@context", "type": "str"},
+        "at_id": {"key": "@id", "type": "str"},
+        "additional_type": {"key": "additionalType", "type": "[str]"},
+        "citation": {"key": "citation", "type": "[object]"},
+    }
+
+    def __init__(
+        self,
+        *,
+        ai_generated: bool = True,
+        citation: list[dict] | None = None,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(type="https://schema.org/Message", **kwargs)
+        self.at_type = "Message"
+        self.at_context = "https://schema.org"
+        self.at_id = ""
+        self.additional_type = ["AIGeneratedContent"] if ai_generated else None
+        self.citation = citation or None
+
+
+def ai_entity(sources: Sequence[Source]) -> MessageEntity:
+    """The AI label plus one citation per source, positions 1..n in the given order."""
+    return MessageEntity(citation=[citation(n, source) for n, source in enumerate(sources, start=1)])
+
+
+def text_with_citations(text: str, sources: Sequence[Source], lang: str | None) -> str:
+    """The answer text with its sources line rebuilt as "Källor: label [1] · label [2]".
+
+    `sources` must be cited_sources() of the answer, so that marker n is citation n.
+    """
+    if not sources:
+        return text.rstrip()
+    body, heading = split_sources_line(text)
+    cited = " · ".join(f"{source.label} [{n}]" for n, source in enumerate(sources, start=1))
+    return f"{body}\n\n{_heading(heading, len(sources), lang)}: {cited}"
+
+
+def answer_message(answer: Answer, note: str = "") -> Activity:
+    """A Teams answer: Markdown text with citation markers, AI label and citations, feedback buttons and
+    the follow-up questions as suggested actions. `note` (e.g. "your question was cut") goes first."""
+    sources = cited_sources(answer.sources)
+    text = text_with_citations(answer.text, sources, answer.lang)
+    if note:
+        text = f"{note}\n\n{text}"
+    questions = follow_ups(answer.suggestions)
+    return Activity(
+        type=ActivityTypes.message,
+        text=text,
+        text_format=TextFormatTypes.markdown,
+        entities=[ai_entity(sources)],
+        channel_data={"feedbackLoopEnabled": True},
+        suggested_actions=SuggestedActions(
+            actions=[CardAction(type=ActionTypes.im_back, title=q, value=q) for q in questions]
+        )
+        if questions
+        else None,
+    )
+
+
+# --- Adaptive Card ------------------------------------------------------------------------------------------
+
+
+def text_blocks(text: str) -> list[dict]:
+    """Markdown text as TextBlocks: one per line, a list's items together in one block.
+
+    Adaptive Card Markdown renders a list only when its items are separated by single newlines within one
+    TextBlock, while a single newline between ordinary lines is lost; so each other line is a block of its
+    own, with more space above the first line of a paragraph than above the next lines.
+    """
+    blocks: list[dict] = []
+
+    def add(block_text: str, new_paragraph: bool) -> None:
+        spacing = None if not blocks else ("Medium" if new_paragraph else "Small")
+        blocks.append(_text_block(block_text, spacing=spacing))
+
+    for paragraph in re.split(r"\n\s*\n", text.strip()):
+        lines = [line.strip() for line in paragraph.splitlines() if line.strip()]
+        first = True
+        items: list[str] = []
+        for line in lines:
+            if _LIST_ITEM.match(line):
+                items.append(line)
+                continue
+            if items:
+                add("\n".join(items), first)
+                items, first = [], False
+            add(line, first)
+            first = False
+        if items:
+            add("\n".join(items), first)
+    return blocks
+
+
+def _text_block(text: str, spacing: str | None = None, **style: object) -> dict:
+    block: dict = {"type": "TextBlock", "text": text, "wrap": True}
+    if spacing:
+        block["spacing"] = spacing
+    block.update(style)
+    return block
+
+
+def sources_section(sources: Sequence[Source], lang: str | None) -> list[dict]:
+    """A small, subtle "Källor" heading and one line per source: "section › path, s. N"."""
+    if not sources:
+        return []
+    heading = _heading(None, len(sources), lang)
+    blocks = [
+        _text_block(heading, spacing="Medium", separator=True, size="Small", weight="Bolder", isSubtle=True)
+    ]
+    blocks += [_text_block(s.label, spacing="None", size="Small", isSubtle=True) for s in sources]
+    return blocks
+
+
+def submit_action(question: str) -> dict:
+    """A button that posts `question` to the chat as if the user typed it."""
+    return {
+        "type": "Action.Submit",
+        "title": question,
+        "data": {"msteams": {"type": "imBack", "value": question}},
+    }
+
+
+def adaptive_card(
+    text: str,
+    sources: Sequence[Source] = (),
+    suggestions: Iterable[str] = (),
+    lang: str | None = "sv",
+    fallback_text: str | None = None,
+) -> dict:
+    """An Adaptive Card 1.5: `text` as TextBlocks, an optional sources section and up to three buttons."""
+    card: dict = {
+        "type": "AdaptiveCard",
+        "$schema": CARD_SCHEMA,
+        "version": CARD_VERSION,
+        "body": text_blocks(text) + sources_section(sources, lang),
+        "fallbackText": fallback_text if fallback_text is not None else text,
+        "msteams": {"width": "Full"},
+    }
+    actions = [submit_action(q) for q in follow_ups(suggestions)]
+    if actions:
+        card["actions"] = actions
+    return card
+
+
+def answer_card(answer: Answer, note: str = "") -> dict:
+    """An answer as a card: the text without its sources line, then the sources section, then follow-ups."""
+    sources = cited_sources(answer.sources)
+    body, _ = split_sources_line(answer.text)
+    if note:
+        body = f"{note}\n\n{body}"
+    return adaptive_card(body, sources, answer.suggestions, answer.lang, fallback_text=answer.text)
+
+
+def summary_of(text: str, limit: int = MAX_SUMMARY) -> str:
+    """The first paragraph as plain text: what notifications and the chat list show for a card."""
+    first = re.split(r"\n\s*\n", text.strip(), maxsplit=1)[0]
+    return _shorten(first.replace("**", "").replace("\\*", "*"), limit)
+
+
+def card_message(card: dict, summary: str) -> Activity:
+    """A message with one Adaptive Card and no `text` (Teams would show text and card as two messages)."""
+    return Activity(
+        type=ActivityTypes.message,
+        summary=summary,
+        attachments=[Attachment(content_type=CARD_CONTENT_TYPE, content=card)],
+    )
+
+
+def text_card_message(text: str, suggestions: Iterable[str] = (), lang: str | None = "sv") -> Activity:
+    """A fixed text (welcome, help) as a card with its example questions as buttons."""
+    return card_message(adaptive_card(text, suggestions=suggestions, lang=lang), summary_of(text))
+
+
+# --- Welcome -----------------------------------------------------------------------------------------------
+
+
+def welcome_wanted(conversation_type: str | None, added_ids: Iterable[str], bot_id: str | None) -> bool:
+    """Whether a Teams membersAdded event deserves a welcome (one message, however many were added).
+
+    Personal chat: yes when anyone was added (Teams lists the user or the bot, depending on how the app was
+    installed); the caller also makes sure it happens once per conversation. Group chat and team channel:
+    only when the bot itself was added, never for each new person joining a team, which would flood it.
+    """
+    ids = [i for i in added_ids if i]
+    if (conversation_type or "personal") == "personal":
+        return bool(ids)
+    return bot_id is not None and bot_id in ids
+
+
+# --- Feedback (the 👍/👎 buttons) ------------------------------------------------------------------------
+
+FEEDBACK_INVOKE = "message/submitAction"
+
+
+class EmptyBody(Model):
+    """An invoke response body that msrest serialises to `{}`.
+
+    CloudAdapter writes `serializer_helper(invoke_response.body)`: a dict body raises AttributeError there
+    (a 500 to Teams), None becomes `null`; Teams wants a 200 with an empty object for message/submitAction.
+    """
+
+    _attribute_map: dict = {}
+
+
+def feedback_invoke_response() -> InvokeResponse:
+    return InvokeResponse(status=int(HTTPStatus.OK), body=EmptyBody())
+
+
+@dataclass(frozen=True)
+class Feedback:
+    reaction: str  # "like" or "dislike"
+    reply_to_id: str | None  # the id of the bot message the feedback is about
+    conversation_id: str | None
+    feedback: str  # the user's comment, "" if none
+    question: str | None = None  # the question that message answered, if this process sent it
+
+    def to_json(self) -> dict:
+        return {"event": "feedback", **asdict(self)}
+
+
+def feedback_from(activity: Activity) -> Feedback | None:
+    """The feedback in a message/submitAction invoke, or None if the invoke is something else."""
+    if activity.type != ActivityTypes.invoke or activity.name != FEEDBACK_INVOKE:
+        return None
+    value = activity.value if isinstance(activity.value, dict) else {}
+    if value.get("actionName") != "feedback":
+        return None
+    action = value.get("actionValue") if isinstance(value.get("actionValue"), dict) else {}
+    return Feedback(
+        reaction=str(action.get("reaction") or ""),
+        reply_to_id=activity.reply_to_id,
+        conversation_id=activity.conversation.id if activity.conversation else None,
+        feedback=feedback_text(action.get("feedback")),
+    )
+
+
+def feedback_text(raw: object) -> str:
+    """The comment: Teams sends the form as a JSON string ('{"feedbackText": "…"}'), older clients as text."""
+    if raw is None:
+        return ""
+    if isinstance(raw, str):
+        try:
+            parsed = json.loads(raw)
+        except ValueError:
+            return raw.strip()
+    else:
+        parsed = raw
+    if isinstance(parsed, dict):
+        return str(parsed.get("feedbackText") or "").strip()
+    return str(parsed).strip()
+
+
+class FeedbackLog:
+    """Feedback received by this process, newest last, and which question each recent answer answered.
+
+    In memory only (tests read it; the INFO log line is what operations keep). Bounded, so a long-running
+    bot does not grow without limit.
+    """
+
+    def __init__(self, max_entries: int = 1000) -> None:
+        self.max_entries = max_entries
+        self._entries: list[Feedback] = []
+        self._answered: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def remember_answer(self, message_id: str | None, question: str) -> None:
+        if not message_id:
+            return
+        with self._lock:
+            self._answered[message_id] = question
+            while len(self._answered) > self.max_entries:
+                self._answered.popitem(last=False)
+
+    def record(self, feedback: Feedback) -> Feedback:
+        with self._lock:
+            if feedback.question is None and feedback.reply_to_id in self._answered:
+                feedback = Feedback(**{**asdict(feedback), "question": self._answered[feedback.reply_to_id]})
+            self._entries.append(feedback)
+            del self._entries[: -self.max_entries]
+        log.info("%s", json.dumps(feedback.to_json(), ensure_ascii=False))
+        return feedback
+
+    @property
+    def entries(self) -> list[Feedback]:
+        with self._lock:
+            return list(self._entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)

@@ -1,0 +1,686 @@
+"""Replies on the Microsoft Teams channel: the Adaptive Card, the AI label and citations, feedback, welcome.
+
+The wire-format tests run the real aiohttp app and read what it POSTs to a loopback Bot Connector
+(tests/connector.py): that JSON, not botbuilder's objects, is what Teams gets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from botbuilder.core import ConversationState, MemoryStorage
+from botbuilder.core.adapters import TestAdapter
+from botbuilder.core.serializer_helper import serializer_helper
+from botbuilder.schema import (
+    Activity,
+    ActivityTypes,
+    ChannelAccount,
+    ConversationAccount,
+    Entity,
+    TextFormatTypes,
+)
+from botframework.connector import models as connector_models
+from connector import FakeConnector
+from msrest import Serializer
+
+from handlers import messages
+from handlers.answer_types import Answer, Source
+from handlers.botframework import create_app, teams
+from handlers.botframework.activity_handler import KompetensBot
+from handlers.botframework.app import BOT, STATE
+from handlers.dialogue import Context
+from index.config import Config
+
+# The servers are started by fixtures, and botbuilder keeps HTTP clients between turns: every async test
+# runs on the session's event loop, like tests/test_server_e2e.py.
+session_loop = pytest.mark.asyncio(loop_scope="session")
+
+LOCAL = Config()  # no MicrosoftAppId: no authentication
+
+ALMI = Source(
+    id="almi-103",
+    section="Aktörer > Almi",
+    page=27,
+    text=(
+        "Aktörer – Almi\nAlmi Företagspartner AB ägs av staten och är moderbolag i en koncern med 16 "
+        "regionala dotterbolag och underkoncernen Almi Invest. Almi erbjuder lån och affärsutveckling till "
+        "företag med tillväxtpotential."
+    ),
+    score=0.9,
+)
+INSATSER = Source(
+    id="insatsområden-086",
+    section="Förbättra arbetsgivarnas strategiska arbete > Insatsområden",
+    page=22,
+    text=(
+        "Förbättra arbetsgivarnas strategiska arbete – Insatsområden\n**Insatsområden**\nArbetsgivare, "
+        "branschorganisationer och kompetensfrämjande aktörer är särskilt viktiga.\n- Strukturer för "
+        "arbetsgivares arbete\n- Validering som del i rekrytering"
+    ),
+    score=0.5,
+)
+SUGGESTIONS = ["Vad gör REKO?", "Vad gör Arbetsförmedlingen?", "Hur kan insatser finansieras?", "Vad är YH?"]
+ANSWER_TEXT = (
+    "Almi erbjuder lån och affärsutveckling till företag med tillväxtpotential.\n\n"
+    "Planen tar också upp Almi här:\n"
+    "- Exempelvis Almi, Arbetsförmedlingen och Region Örebro län. "
+    "(Förbättra arbetsgivarnas strategiska arbete › Insatsområden, s. 22)\n"
+    "- Det företagsfrämjande systemet, exempelvis Almi.\n\n"
+    "Källor: Aktörer › Almi, s. 27 · Förbättra arbetsgivarnas strategiska arbete › Insatsområden, s. 22"
+)
+DECLINE = "Det kan jag tyvärr inte svara på."
+
+
+def almi_answer(question: str = "Vad gör Almi?", **fields: Any) -> Answer:
+    values: dict[str, Any] = {
+        "question": question,
+        "text": ANSWER_TEXT,
+        "answered": True,
+        # A repeated label (two chunks of one section) is cited once.
+        "sources": [ALMI, INSATSER, Source("almi-104", "Aktörer > Almi", 27, "Aktörer – Almi\nMer.", 0.4)],
+        "suggestions": list(SUGGESTIONS),
+        "context": Context(question=question, topic="Almi"),
+    }
+    values.update(fields)
+    return Answer(**values)
+
+
+class FakeQA:
+    """Answers about Almi with two sources and four suggestions; declines questions about pizza."""
+
+    def __init__(self) -> None:
+        self.questions: list[str] = []
+
+    def answer(self, question: str, context: Context | None = None) -> Answer:
+        self.questions.append(question)
+        if "pizza" in question:
+            return Answer(question=question, text=DECLINE, answered=False)
+        return almi_answer(question)
+
+
+# --- The Adaptive Card --------------------------------------------------------------------------------------
+
+# Element types and TextBlock properties of Adaptive Cards 1.0–1.2: every Teams client renders them.
+CARD_TYPES = {"AdaptiveCard", "TextBlock", "Action.Submit"}
+TEXT_BLOCK_KEYS = {"type", "text", "wrap", "spacing", "separator", "size", "weight", "isSubtle"}
+
+
+def walk(node: Any) -> list[dict]:
+    """Every dict with a "type" in a card, depth first."""
+    found: list[dict] = []
+    if isinstance(node, dict):
+        if isinstance(node.get("type"), str):
+            found.append(node)
+        for value in node.values():
+            found += walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            found += walk(value)
+    return found
+
+
+def test_answer_card_structure() -> None:
+    card = teams.answer_card(almi_answer())
+    assert card["type"] == "AdaptiveCard"
+    assert card["$schema"] == "http://adaptivecards.io/schemas/adaptive-card.json"
+    assert card["version"] == "1.5"
+    elements = [e for e in walk(card) if e is not card and "msteams" not in e]
+    # Action.Submit data carries {"msteams": {"type": "imBack"}}, which walk() sees as a typed dict too.
+    elements = [e for e in elements if e["type"] != "imBack"]
+    assert {e["type"] for e in elements} <= CARD_TYPES
+    blocks = card["body"]
+    assert all(b["type"] == "TextBlock" and b["wrap"] is True for b in blocks)
+    assert all(set(b) <= TEXT_BLOCK_KEYS for b in blocks)
+    texts = [b["text"] for b in blocks]
+    # The answer without its "Källor:" line: the sources have their own section.
+    assert texts[0] == "Almi erbjuder lån och affärsutveckling till företag med tillväxtpotential."
+    assert not any(t.startswith(("Källa:", "Källor:")) for t in texts)
+    # A Markdown list stays one TextBlock with its items on separate lines.
+    assert texts[2].startswith("- Exempelvis Almi") and "\n- Det företagsfrämjande systemet" in texts[2]
+    # The sources section: a small, subtle heading and one small, subtle line per source (no repeats).
+    heading = texts.index("Källor")
+    assert blocks[heading]["separator"] is True
+    section = blocks[heading:]
+    assert [b["text"] for b in section[1:]] == [
+        "Aktörer › Almi, s. 27",
+        "Förbättra arbetsgivarnas strategiska arbete › Insatsområden, s. 22",
+    ]
+    assert all(b["size"] == "Small" and b["isSubtle"] is True for b in section)
+    # At most three follow-ups, each an imBack that posts the question.
+    assert card["actions"] == [
+        {"type": "Action.Submit", "title": q, "data": {"msteams": {"type": "imBack", "value": q}}}
+        for q in SUGGESTIONS[:3]
+    ]
+    assert card["fallbackText"] == ANSWER_TEXT
+
+
+def test_card_with_one_source_says_kalla_and_english_says_sources() -> None:
+    one = teams.answer_card(
+        almi_answer(sources=[ALMI], text="Almi lånar ut.\n\nKälla: Aktörer › Almi, s. 27")
+    )
+    assert [b["text"] for b in one["body"]] == ["Almi lånar ut.", "Källa", "Aktörer › Almi, s. 27"]
+    english = teams.answer_card(
+        almi_answer(lang="en", text="The plan says (in Swedish):\n\nAlmi lånar ut.\n\nSources: a · b")
+    )
+    assert "Sources" in [b["text"] for b in english["body"]]
+    assert not any(b["text"].startswith("Sources:") for b in english["body"])
+
+
+def test_card_without_sources_or_suggestions_has_no_section_or_actions() -> None:
+    card = teams.adaptive_card("Hej!\nRad två.")
+    assert [b["text"] for b in card["body"]] == ["Hej!", "Rad två."]
+    assert "actions" not in card
+
+
+@pytest.mark.parametrize(
+    ("text", "body", "heading"),
+    [
+        ("Svar.\n\nKälla: A, s. 1", "Svar.", "Källa"),
+        ("Svar.\n\n- a\n- b\n\nKällor: A, s. 1 · B, s. 2\n", "Svar.\n\n- a\n- b", "Källor"),
+        ("Lead:\n\nAnswer.\n\nSources: A · B", "Lead:\n\nAnswer.", "Sources"),
+        ("Svar utan källor.", "Svar utan källor.", None),
+        ("Källor: i texten, inte sist.\n\nMer text.", "Källor: i texten, inte sist.\n\nMer text.", None),
+    ],
+)
+def test_split_sources_line(text: str, body: str, heading: str | None) -> None:
+    assert teams.split_sources_line(text) == (body, heading)
+
+
+def test_welcome_card_message_has_summary_and_no_text() -> None:
+    message = teams.text_card_message(messages.WELCOME, messages.EXAMPLES_SV)
+    assert message.text is None  # text plus a card would show as two messages in Teams
+    assert message.summary.startswith("Hej! Jag svarar på frågor om Region Örebro läns")
+    assert len(message.summary) <= teams.MAX_SUMMARY
+    [attachment] = message.attachments
+    assert attachment.content_type == "application/vnd.microsoft.card.adaptive"
+    card = attachment.content
+    assert card["fallbackText"] == messages.WELCOME
+    assert [a["data"]["msteams"]["value"] for a in card["actions"]] == list(messages.EXAMPLES_SV)
+    assert (
+        "- Vad gör Almi?\n- Vilka insatsområden finns för arbetsgivare?"
+        in [b["text"] for b in card["body"]][2]
+    )
+
+
+# --- Citations ---------------------------------------------------------------------------------------------
+
+
+def test_answer_text_gets_a_marker_per_cited_source() -> None:
+    message = teams.answer_message(almi_answer())
+    assert message.text.endswith(
+        "\n\nKällor: Aktörer › Almi, s. 27 [1] · "
+        "Förbättra arbetsgivarnas strategiska arbete › Insatsområden, s. 22 [2]"
+    )
+    assert message.text.startswith("Almi erbjuder lån")
+    assert message.text_format == TextFormatTypes.markdown
+    assert [c["position"] for c in message.entities[0].citation] == [1, 2]
+
+
+def test_truncation_note_comes_first() -> None:
+    message = teams.answer_message(almi_answer(), note="_Lång fråga._")
+    assert message.text.startswith("_Lång fråga._\n\nAlmi erbjuder lån")
+
+
+def test_citation_name_and_abstract_respect_the_teams_limits() -> None:
+    long = Source(
+        "x",
+        "Utveckling är något vi skapar tillsammans > Vi vill göra det enklare för länets aktörer att driva "
+        "utveckling > Förmobilisering av utvecklingssatsningar",
+        25,
+        "Utveckling är något vi skapar tillsammans – Vi vill göra det enklare för länets aktörer att driva "
+        "utveckling – Förmobilisering av utvecklingssatsningar\n" + "Region Örebro län kan bidra. " * 20,
+        0.3,
+    )
+    name = teams.citation_name(long)
+    assert len(name) <= 80
+    assert name.endswith("Förmobilisering av utvecklingssatsningar, s. 25")
+    abstract = teams.citation_abstract(long)
+    assert len(abstract) <= 160
+    assert abstract.startswith("Region Örebro län kan bidra.")
+    assert abstract.endswith("…")
+    # The heading line and Markdown marks are not part of the passage.
+    insatser = teams.citation_abstract(INSATSER)
+    assert insatser.startswith("Insatsområden Arbetsgivare, branschorganisationer")
+    assert "**" not in insatser and "– Insatsområden" not in insatser
+    assert teams.citation_name(ALMI) == "Aktörer › Almi, s. 27"
+
+
+def test_more_than_twenty_sources_are_cut_to_twenty_citations() -> None:
+    sources = [Source(f"s{i}", f"Avsnitt {i}", i, f"Avsnitt {i}\nText {i}.", 0.1) for i in range(25)]
+    message = teams.answer_message(almi_answer(sources=sources))
+    assert len(message.entities[0].citation) == 20
+    assert "[20]" in message.text and "[21]" not in message.text
+
+
+def test_botbuilders_entity_and_dict_entities_lose_the_teams_keys_on_serialisation() -> None:
+    """Why MessageEntity exists: the connector client serialises with msrest, which re-reads the activity
+    as botbuilder models first and keeps only the keys a model declares."""
+    wanted = {
+        "type": "https://schema.org/Message",
+        "@type": "Message",
+        "additionalType": ["AIGeneratedContent"],
+    }
+    serializer = Serializer({k: v for k, v in vars(connector_models).items() if isinstance(v, type)})
+    entity = Entity(type=wanted["type"])
+    entity.additional_properties = {k: v for k, v in wanted.items() if k != "type"}
+    for entities in ([entity], [dict(wanted)]):
+        body = serializer.body(Activity(type="message", text="x", entities=entities), "Activity")
+        assert body["entities"] == [{"type": "https://schema.org/Message"}]
+    body = serializer.body(Activity(type="message", entities=[teams.ai_entity([ALMI])]), "Activity")
+    assert body["entities"][0]["additionalType"] == ["AIGeneratedContent"]
+    assert body["entities"][0]["citation"][0]["appearance"]["@type"] == "DigitalDocument"
+
+
+def test_invoke_body_pitfall() -> None:
+    """Why EmptyBody exists: CloudAdapter runs the invoke body through msrest's serializer."""
+    with pytest.raises(AttributeError):
+        serializer_helper({})
+    assert serializer_helper(teams.EmptyBody()) == {}
+
+
+# --- Feedback parsing --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ('{"feedbackText":"Bra svar, tack!"}', "Bra svar, tack!"),
+        ({"feedbackText": " Fel sida "}, "Fel sida"),
+        ('{"feedbackText":""}', ""),
+        ("Bara text", "Bara text"),
+        (None, ""),
+    ],
+)
+def test_feedback_text(raw: object, expected: str) -> None:
+    assert teams.feedback_text(raw) == expected
+
+
+def test_feedback_from_other_invokes_is_none() -> None:
+    other = Activity(type=ActivityTypes.invoke, name="message/fetchTask", value={"actionName": "feedback"})
+    assert teams.feedback_from(other) is None
+    not_feedback = Activity(type=ActivityTypes.invoke, name="message/submitAction", value={"actionName": "x"})
+    assert teams.feedback_from(not_feedback) is None
+
+
+# --- The bot on the Teams channel (botbuilder's TestAdapter) ------------------------------------------------
+
+
+def teams_bot(qa: object | None = None) -> tuple[TestAdapter, KompetensBot]:
+    bot = KompetensBot(lambda: qa if qa is not None else FakeQA(), ConversationState(MemoryStorage()))
+    adapter = TestAdapter(bot.on_turn)
+    adapter.template.channel_id = "msteams"
+    return adapter, bot
+
+
+def in_teams(conversation_type: str, **fields: Any) -> Activity:
+    return Activity(
+        conversation=ConversationAccount(id=f"{conversation_type}-1", conversation_type=conversation_type),
+        **fields,
+    )
+
+
+async def send(adapter: TestAdapter, activity: Activity | str) -> list[Activity]:
+    adapter.activity_buffer.clear()
+    await adapter.receive_activity(activity)
+    return list(adapter.activity_buffer)
+
+
+@session_loop
+async def test_teams_answer_has_ai_label_citations_feedback_and_follow_ups() -> None:
+    adapter, _ = teams_bot()
+    [reply] = await send(adapter, "Vad gör Almi?")
+    assert reply.attachments is None
+    [entity] = reply.entities
+    assert entity.additional_type == ["AIGeneratedContent"]
+    assert reply.channel_data == {"feedbackLoopEnabled": True}
+    assert [(a.type, a.value) for a in reply.suggested_actions.actions] == [
+        ("imBack", q) for q in SUGGESTIONS[:3]
+    ]
+
+
+@session_loop
+async def test_teams_declined_answer_is_plain_text_without_label_or_feedback() -> None:
+    adapter, _ = teams_bot()
+    [reply] = await send(adapter, "Vad kostar en pizza?")
+    assert reply.text == DECLINE
+    assert reply.text_format == TextFormatTypes.markdown
+    assert not reply.entities
+    assert reply.channel_data is None
+
+
+@session_loop
+async def test_teams_help_is_a_card_in_the_asked_language() -> None:
+    adapter, _ = teams_bot()
+    [reply] = await send(adapter, "<at>Kompetensbot</at> help")
+    card = reply.attachments[0].content
+    assert card["fallbackText"] == messages.HELP_EN
+    assert [a["title"] for a in card["actions"]] == list(messages.EXAMPLES_EN)
+    [reply] = await send(adapter, "hjälp")
+    assert reply.attachments[0].content["fallbackText"] == messages.HELP
+
+
+def added(conversation_type: str, *ids: str) -> Activity:
+    return in_teams(
+        conversation_type,
+        type=ActivityTypes.conversation_update,
+        members_added=[ChannelAccount(id=i) for i in ids],
+    )
+
+
+def is_welcome(activity: Activity) -> bool:
+    return bool(activity.attachments) and activity.attachments[0].content["fallbackText"] == messages.WELCOME
+
+
+@session_loop
+async def test_personal_chat_is_welcomed_once() -> None:
+    adapter, _ = teams_bot()
+    bot_id = adapter.template.recipient.id
+    [welcome] = await send(adapter, added("personal", "user1"))
+    assert is_welcome(welcome)
+    # Teams may tell about the bot being added too, or tell again: the user already has the welcome.
+    assert await send(adapter, added("personal", bot_id)) == []
+    assert await send(adapter, added("personal", "user1")) == []
+
+
+@session_loop
+async def test_personal_chat_with_user_and_bot_in_one_event_gets_one_welcome() -> None:
+    adapter, _ = teams_bot()
+    replies = await send(adapter, added("personal", adapter.template.recipient.id, "user1"))
+    assert len(replies) == 1 and is_welcome(replies[0])
+
+
+@session_loop
+@pytest.mark.parametrize("conversation_type", ["channel", "groupChat"])
+async def test_team_and_group_chat_welcome_when_the_bot_is_added_only(conversation_type: str) -> None:
+    adapter, _ = teams_bot()
+    bot_id = adapter.template.recipient.id
+    replies = await send(adapter, added(conversation_type, "user1", bot_id, "user2"))
+    assert len(replies) == 1 and is_welcome(replies[0])
+    # People joining later are not welcomed one by one in the channel.
+    assert await send(adapter, added(conversation_type, "user3")) == []
+    assert await send(adapter, added(conversation_type, "user4", "user5")) == []
+
+
+@session_loop
+async def test_installation_update_does_not_welcome_a_second_time() -> None:
+    adapter, _ = teams_bot()
+    install = in_teams("personal", type=ActivityTypes.installation_update, action="add")
+    assert await send(adapter, install) == []
+    replies = await send(adapter, added("personal", "user1"))
+    assert len(replies) == 1 and is_welcome(replies[0])
+    assert await send(adapter, install) == []
+
+
+@session_loop
+async def test_other_channels_still_welcome_each_person_with_text() -> None:
+    bot = KompetensBot(lambda: FakeQA())
+    adapter = TestAdapter(bot.on_turn)  # channel "test"
+    replies = await send(
+        adapter,
+        Activity(
+            type=ActivityTypes.conversation_update,
+            members_added=[ChannelAccount(id="user1"), ChannelAccount(id="user2")],
+        ),
+    )
+    assert [r.text for r in replies] == [messages.WELCOME, messages.WELCOME]
+    assert all(not r.attachments for r in replies)
+
+
+# --- On the wire: the real app, replies captured at the loopback connector ---------------------------------
+
+Start = Callable[..., Awaitable[TestClient]]
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[FakeConnector]:
+    async with FakeConnector() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def start() -> AsyncIterator[Start]:
+    clients: list[TestClient] = []
+
+    async def _start(qa_loader: Callable[[], Any]) -> TestClient:
+        client = TestClient(TestServer(create_app(LOCAL, qa_loader)))
+        await client.start_server()
+        clients.append(client)
+        assert await asyncio.to_thread(client.app[STATE].done.wait, 10), "the QA loader did not finish"
+        return client
+
+    yield _start
+    for client in clients:
+        await client.close()
+
+
+@pytest.fixture
+async def bot(start: Start) -> TestClient:
+    return await start(FakeQA)
+
+
+def teams_activity(connector: FakeConnector, text: str | None = "", **fields: Any) -> dict[str, Any]:
+    activity: dict[str, Any] = {
+        "type": "message",
+        "id": "1700000000001",
+        "text": text,
+        "from": {
+            "id": "29:user1",
+            "name": "Användare",
+            "aadObjectId": "00000000-0000-0000-0000-00000000000a",
+        },
+        "recipient": {"id": "28:bot", "name": "Kompetensbot"},
+        "conversation": {"id": "a:1personal", "conversationType": "personal", "tenantId": "t1"},
+        "channelId": "msteams",
+        "serviceUrl": connector.url,
+        "locale": "sv-SE",
+        "channelData": {"tenant": {"id": "t1"}},
+    }
+    activity.update(fields)
+    return activity
+
+
+async def ask(client: TestClient, connector: FakeConnector, text: str, **fields: Any) -> dict[str, Any]:
+    response = await client.post("/api/messages", json=teams_activity(connector, text, **fields))
+    assert response.status < 300, await response.text()
+    [reply] = await connector.replies(1)
+    assert connector.pending() == 0
+    return reply
+
+
+EXPECTED_ENTITY = {
+    "type": "https://schema.org/Message",
+    "@type": "Message",
+    "@context": "https://schema.org",
+    "@id": "",
+    "additionalType": ["AIGeneratedContent"],
+    "citation": [
+        {
+            "@type": "Claim",
+            "position": 1,
+            "appearance": {
+                "@type": "DigitalDocument",
+                "name": "Aktörer › Almi, s. 27",
+                "abstract": (
+                    "Almi Företagspartner AB ägs av staten och är moderbolag i en koncern med 16 regionala "
+                    "dotterbolag och underkoncernen Almi Invest. Almi erbjuder lån och…"
+                ),
+                "image": {"@type": "ImageObject", "name": "PDF"},
+            },
+        },
+        {
+            "@type": "Claim",
+            "position": 2,
+            "appearance": {
+                "@type": "DigitalDocument",
+                "name": "Förbättra arbetsgivarnas strategiska arbete › Insatsområden, s. 22",
+                "abstract": (
+                    "Insatsområden Arbetsgivare, branschorganisationer och kompetensfrämjande aktörer är "
+                    "särskilt viktiga. Strukturer för arbetsgivares arbete Validering som del i…"
+                ),
+                "image": {"@type": "ImageObject", "name": "PDF"},
+            },
+        },
+    ],
+}
+
+
+@session_loop
+async def test_teams_answer_on_the_wire(bot: TestClient, connector: FakeConnector) -> None:
+    reply = await ask(bot, connector, "<at>Kompetensbot</at> Vad gör Almi?")
+    assert reply["_path"] == "/v3/conversations/a:1personal/activities/1700000000001"
+    assert reply["type"] == "message"
+    assert reply["textFormat"] == "markdown"
+    assert "attachments" not in reply
+    # One root Message entity (Teams rejects several), every key as Teams reads it.
+    assert reply["entities"] == [EXPECTED_ENTITY]
+    for claim in reply["entities"][0]["citation"]:
+        assert f"[{claim['position']}]" in reply["text"]
+        assert len(claim["appearance"]["abstract"]) <= 160
+        assert len(claim["appearance"]["name"]) <= 80
+    assert reply["text"].endswith(
+        "Källor: Aktörer › Almi, s. 27 [1] · "
+        "Förbättra arbetsgivarnas strategiska arbete › Insatsområden, s. 22 [2]"
+    )
+    assert reply["channelData"]["feedbackLoopEnabled"] is True
+    assert reply["suggestedActions"]["actions"] == [
+        {"type": "imBack", "title": q, "value": q} for q in SUGGESTIONS[:3]
+    ]
+
+
+@session_loop
+async def test_feedback_invoke_is_answered_200_and_recorded(
+    bot: TestClient, connector: FakeConnector, caplog: pytest.LogCaptureFixture
+) -> None:
+    reply = await ask(bot, connector, "Vad gör Almi?")
+    answered_id = "reply-1"  # what the connector answered when the bot posted the answer
+    assert reply["replyToId"] == "1700000000001"
+    invoke = teams_activity(
+        connector,
+        None,
+        type="invoke",
+        id="f:1",
+        name="message/submitAction",
+        replyToId=answered_id,
+        value={
+            "actionName": "feedback",
+            "actionValue": {"reaction": "dislike", "feedback": '{"feedbackText":"Fel sida för Almi"}'},
+        },
+    )
+    with caplog.at_level(logging.INFO, logger="handlers.botframework.teams"):
+        response = await bot.post("/api/messages", json=invoke)
+    assert response.status == 200
+    assert await response.json() == {}  # Teams: "message/submitAction invoke response isn't empty" is a 400
+    assert connector.received[1:] == []  # nothing sent to the chat
+    [record] = bot.app[BOT].feedback_log.entries
+    assert record == teams.Feedback(
+        reaction="dislike",
+        reply_to_id=answered_id,
+        conversation_id="a:1personal",
+        feedback="Fel sida för Almi",
+        question="Vad gör Almi?",
+    )
+    [line] = [r.getMessage() for r in caplog.records if r.name == "handlers.botframework.teams"]
+    assert json.loads(line) == {
+        "event": "feedback",
+        "reaction": "dislike",
+        "reply_to_id": answered_id,
+        "conversation_id": "a:1personal",
+        "feedback": "Fel sida för Almi",
+        "question": "Vad gör Almi?",
+    }
+
+
+@session_loop
+async def test_like_without_comment_is_recorded(bot: TestClient, connector: FakeConnector) -> None:
+    invoke = teams_activity(
+        connector,
+        None,
+        type="invoke",
+        name="message/submitAction",
+        replyToId="unknown-message",
+        value={
+            "actionName": "feedback",
+            "actionValue": {"reaction": "like", "feedback": '{"feedbackText":""}'},
+        },
+    )
+    response = await bot.post("/api/messages", json=invoke)
+    assert response.status == 200
+    [record] = bot.app[BOT].feedback_log.entries
+    assert (record.reaction, record.feedback, record.question) == ("like", "", None)
+
+
+@session_loop
+async def test_other_invokes_are_not_implemented_rather_than_failing(
+    bot: TestClient, connector: FakeConnector
+) -> None:
+    invoke = teams_activity(connector, None, type="invoke", name="message/fetchTask", value={})
+    response = await bot.post("/api/messages", json=invoke)
+    assert response.status == 501
+    assert bot.app[BOT].feedback_log.entries == []
+
+
+@session_loop
+async def test_team_welcome_on_the_wire(bot: TestClient, connector: FakeConnector) -> None:
+    channel = {"id": "19:general@thread.tacv2", "conversationType": "channel", "tenantId": "t1"}
+    update = teams_activity(
+        connector, None, type="conversationUpdate", conversation=channel, membersAdded=[{"id": "28:bot"}]
+    )
+    response = await bot.post("/api/messages", json=update)
+    assert response.status < 300
+    [welcome] = await connector.replies(1)
+    assert welcome["_conversation"] == "19:general@thread.tacv2"
+    assert "text" not in welcome
+    assert welcome["summary"].startswith("Hej!")
+    [attachment] = welcome["attachments"]
+    assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+    assert attachment["content"]["version"] == "1.5"
+    assert len(attachment["content"]["actions"]) == 3
+    # A colleague joining the team later: nothing is posted.
+    joined = dict(update, membersAdded=[{"id": "29:user2"}])
+    assert (await bot.post("/api/messages", json=joined)).status < 300
+    await asyncio.sleep(0.05)
+    assert connector.pending() == 0
+
+
+@session_loop
+async def test_emulator_gets_plain_markdown_without_teams_extras(
+    bot: TestClient, connector: FakeConnector
+) -> None:
+    reply = await ask(bot, connector, "Vad gör Almi?", channelId="emulator", conversation={"id": "conv1"})
+    assert reply["text"] == ANSWER_TEXT
+    assert reply["textFormat"] == "markdown"
+    assert "entities" not in reply
+    assert "channelData" not in reply
+    assert "attachments" not in reply
+
+
+# --- The real engine ---------------------------------------------------------------------------------------
+
+
+@session_loop
+async def test_real_engine_cites_almi_on_teams(start: Start, connector: FakeConnector, real_qa: Any) -> None:
+    client = await start(lambda: real_qa)
+    reply = await ask(client, connector, "Vad gör Almi?")
+    [entity] = reply["entities"]
+    assert entity["additionalType"] == ["AIGeneratedContent"]
+    first = entity["citation"][0]
+    assert first["position"] == 1
+    assert first["appearance"]["name"].startswith("Aktörer › Almi, s. ")
+    assert "Almi" in first["appearance"]["abstract"]
+    assert f"{first['appearance']['name']} [1]" in reply["text"]
+    assert [c["position"] for c in entity["citation"]] == list(range(1, len(entity["citation"]) + 1))
+    assert "lån" in reply["text"]
+    assert reply["channelData"]["feedbackLoopEnabled"] is True
+
+
+def test_app_exposes_the_feedback_log() -> None:
+    app = create_app(LOCAL, FakeQA)
+    assert isinstance(app[BOT].feedback_log, teams.FeedbackLog)
+    assert isinstance(app, web.Application)
