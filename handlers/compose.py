@@ -49,7 +49,8 @@ DENSE_ALONE_EN = 0.88
 # Questions about an actor's role get its description and the other places the plan names it.
 ROLE_QUESTION = re.compile(
     r"\b(vad gör|vad håller|vilken roll|vilka roller|vad förväntas|förväntningar|berätta om|vad är|vem är|"
-    r"vad innebär|vilket ansvar|what does|what do|what is|what are|who is|who are|role|tell me about)\b",
+    r"vad innebär|vilket ansvar|what does|what do|what is|what are|who is|who are|role|tell me about|"
+    r"expected|expect)\b",
     re.IGNORECASE,
 )
 ROLE_WORDS = frozenset(
@@ -139,7 +140,7 @@ class Composer:
         actor = resolved.actors[0] if len(resolved.actors) == 1 else None
         # Topic words are Swedish; an English question is checked through its glossary translation.
         topic = None if resolved.actors else self.actors.topic(f"{resolved.question} {' '.join(terms.words)}")
-        if actor and self._asks_about_role(resolved.question):
+        if actor and self._asks_about_role(resolved.question, terms.words if lang == "en" else None):
             subject = Subject(actor.section, actor.short_name, actor.aliases, ACTOR_DESCRIPTION_CHARS)
             body, cited = self._subject_answer(subject, query_vector, texts)
         elif topic and not LIST_QUESTION.search(resolved.question):
@@ -165,14 +166,17 @@ class Composer:
         heading = section.rsplit(" > ", 1)[-1]
         return Subject(section, heading[:1].lower() + heading[1:], aliases, TOPIC_DESCRIPTION_CHARS)
 
-    def _asks_about_role(self, question: str) -> bool:
+    def _asks_about_role(self, question: str, swedish_words: list[str] | None = None) -> bool:
         """ "Vad gör Almi?", "Vad förväntas av oss som kommun?": a role question with nothing else asked.
-        "Vem äger Almi?" or "Vad är regionens postadress?" ask for one fact and get the ordinary answer."""
+        "Vem äger Almi?" or "Vad är regionens postadress?" ask for one fact and get the ordinary answer.
+        An English question is judged on its words in the plan's Swedish (`swedish_words`)."""
         if not ROLE_QUESTION.search(question):
             return False
-        span = self.actors.span(question)
-        rest = question[: span[0]] + question[span[1] :] if span else question
-        rest = re.sub(r"\([^)]*\)", " ", rest)  # a follow-up's "(topic)"
+        if swedish_words is not None:
+            question = " ".join(swedish_words)
+        rest = re.sub(r"\([^)]*\)", " ", question)  # a follow-up's "(topic)"
+        while (span := self.actors.span(rest)) is not None:  # every naming of the actor goes
+            rest = rest[: span[0]] + " " + rest[span[1] :]
         return all(stem(word) in ROLE_WORDS for word in content_tokens(rest))
 
     def _subject_answer(

@@ -49,8 +49,9 @@ class Resolved:
     follow_up: bool
 
 
-def resolve(question: str, context: Context | None, actors: ActorDirectory) -> Resolved:
-    named = actors.find(question)
+def resolve(question: str, context: Context | None, actors: ActorDirectory, swedish: str = "") -> Resolved:
+    """`swedish`: the plan's terms for an English question's words, where actors are named in Swedish."""
+    named = actors.find(f"{question} {swedish}".strip())
     if not context or not context.question:
         return Resolved(question, named, False)
     words = tokens(question)

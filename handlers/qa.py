@@ -73,12 +73,15 @@ class QA:
         """Answer a question; `context` is the previous answer's `context`, for follow-up questions."""
         question = " ".join(question.split())[:MAX_QUESTION_CHARS]
         lang = detect_language(question)
-        resolved = resolve(question, context, self.actors)
+        first = self.glossary.translate(question) if lang == "en" else None
+        resolved = resolve(question, context, self.actors, first.swedish if first else "")
         # The plan's own names for what the question calls otherwise: "AF" -> Arbetsförmedlingen, YH -> …
         names = [a.name for a in resolved.actors if a.name.lower() not in resolved.question.lower()]
         expansion = " ".join([*names, self.actors.expand(resolved.question)]).strip()
         search_text = f"{resolved.question} ({expansion})" if expansion else resolved.question
-        translation = self.glossary.translate(resolved.question) if lang == "en" else None
+        translation = first
+        if first is not None and resolved.question != question:
+            translation = self.glossary.translate(resolved.question)
         # The plan's own Swedish terms next to an English question pull the embedding towards the plan.
         embedded = (
             f"{search_text} ({translation.swedish})" if translation and translation.swedish else search_text

@@ -24,6 +24,7 @@ from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFramewo
 from botbuilder.schema import Activity
 
 from handlers import messages
+from handlers.botframework import directline, webchat
 from handlers.botframework.activity_handler import Answerer, KompetensBot, QAUnavailable, markdown_message
 from index.config import Config
 from index.text import detect_language
@@ -230,6 +231,9 @@ def create_app(config: Config, qa_loader: QALoader, storage: Storage | None = No
     app[BOT] = KompetensBot(state.get, ConversationState(storage if storage is not None else MemoryStorage()))
     app.router.add_post("/api/messages", handle_messages)
     app.router.add_get("/healthz", handle_healthz)
+    # The web chat page (/chat), its token endpoint, and the local Direct Line when there is no app id.
+    directline.add_routes(app, config, app[ADAPTER], app[BOT])
+    webchat.add_routes(app, config)
     app.on_startup.append(_start_loading)
     return app
 
