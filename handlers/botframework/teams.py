@@ -6,25 +6,18 @@ turn; handlers.botframework.activity_handler decides when to use them. Other cha
 Wire decisions (checked against the Teams platform docs, "Enhance AI-generated bot messages", "Suggested
 actions" and "Format cards in Teams"):
 
-* **Answers are text messages, not cards.** Teams renders citations only for `[n]` markers in the
-  activity's `text`; an Adaptive Card shows them only with the `CitationRun`/`cite:` syntax of cards newer
-  than 1.5, which is still rolling out (not on every client). Text plus a card in one activity is not an
-  option either: Teams splits it into two messages (and the AI label and feedback buttons would sit on
-  only one of them). So an answer is: the answer text with its "Källor:" line turned into
-  "Källor: Aktörer › Almi, s. 27 [1] · …" (the labels stay, so clients without citation support still
-  show where the answer comes from); one schema.org Message entity carrying both the AI label
-  (`additionalType: ["AIGeneratedContent"]`) and the citations (position n ↔ marker `[n]`, name = the
-  section label, abstract = the start of the passage); `channelData.feedbackLoopEnabled` for the 👍/👎
-  buttons; and the follow-up questions as `suggestedActions` (imBack), which Teams shows in every scope.
-* **The Adaptive Card (1.5)** is used where buttons must stay: the welcome and the help text. Suggested
-  actions in a personal chat are "smart replies" that vanish with the next message, and Teams does not
-  show suggested actions on a message with attachments at all, so the examples are card buttons
-  (`Action.Submit` with an `imBack` payload: clicking posts the question as if typed). A card message has
-  no `text` (that would split it, see above) but a `summary`, which Teams shows in notifications and the
-  chat list instead of "Card"; the card's `fallbackText` has the whole text for clients without cards.
-  `answer_card()` renders an answer the same way (body, a subtle "Källor" section, follow-up buttons) for
-  surfaces without citation support; the bot does not send it on Teams, because it would lose the
-  citations.
+* **Answers are Adaptive Cards (1.5) with the AI label, citations and feedback buttons**, as the product
+  asks: the card has the answer, a subtle "Källor" section whose lines end in "[n]", and up to three
+  follow-up buttons (`Action.Submit` with an `imBack` payload: clicking posts the question as if typed;
+  Teams shows no suggested actions on a message with attachments). The activity carries one schema.org
+  Message entity with the AI label (`additionalType: ["AIGeneratedContent"]`) and the citations (position
+  n ↔ "[n]", name = the section label, abstract = the start of the passage), and
+  `channelData.feedbackLoopEnabled` for the 👍/👎 buttons. A card message has no `text` (Teams would show
+  text and card as two bubbles) but a `summary` for notifications and the chat list; the card's
+  `fallbackText` is the whole answer with its markers, for clients without cards. Trade-off: the Teams
+  docs describe in-text citation markers for text messages; in a 1.5 card the "[n]" markers are plain
+  text and Teams lists the citations from the entity. `text_with_citations()` builds the text form.
+* **Welcome and help** are cards too, with their example questions as buttons.
 * **Declined answers, prompts and notices stay Markdown text** without AI label, citations or feedback
   buttons: they are the bot's fixed wording, not generated from the plan, and there is nothing to cite.
 
@@ -49,14 +42,10 @@ from http import HTTPStatus
 
 from botbuilder.core import InvokeResponse
 from botbuilder.schema import (
-    ActionTypes,
     Activity,
     ActivityTypes,
     Attachment,
-    CardAction,
     Entity,
-    SuggestedActions,
-    TextFormatTypes,
 )
 from msrest.serialization import Model
 
@@ -221,25 +210,19 @@ def text_with_citations(text: str, sources: Sequence[Source], lang: str | None) 
 
 
 def answer_message(answer: Answer, note: str = "") -> Activity:
-    """A Teams answer: Markdown text with citation markers, AI label and citations, feedback buttons and
-    the follow-up questions as suggested actions. `note` (e.g. "your question was cut") goes first."""
+    """A Teams answer: the answer card (body, sources with citation markers, follow-up buttons), the AI label
+    and the citations in the schema.org Message entity, and the feedback buttons. `note` (e.g. "your question
+    was cut") goes first. The card's fallbackText is the whole answer with its "[n]" markers."""
     sources = cited_sources(answer.sources)
-    text = text_with_citations(answer.text, sources, answer.lang)
+    body, _ = split_sources_line(answer.text)
     if note:
-        text = f"{note}\n\n{text}"
-    questions = follow_ups(answer.suggestions)
-    return Activity(
-        type=ActivityTypes.message,
-        text=text,
-        text_format=TextFormatTypes.markdown,
-        entities=[ai_entity(sources)],
-        channel_data={"feedbackLoopEnabled": True},
-        suggested_actions=SuggestedActions(
-            actions=[CardAction(type=ActionTypes.im_back, title=q, value=q) for q in questions]
-        )
-        if questions
-        else None,
-    )
+        body = f"{note}\n\n{body}"
+    fallback = text_with_citations(answer.text, sources, answer.lang)
+    card = adaptive_card(body, sources, answer.suggestions, answer.lang, fallback_text=fallback)
+    message = card_message(card, summary_of(body))
+    message.entities = [ai_entity(sources)]
+    message.channel_data = {"feedbackLoopEnabled": True}
+    return message
 
 
 # --- Adaptive Card ------------------------------------------------------------------------------------------
@@ -292,7 +275,11 @@ def sources_section(sources: Sequence[Source], lang: str | None) -> list[dict]:
     blocks = [
         _text_block(heading, spacing="Medium", separator=True, size="Small", weight="Bolder", isSubtle=True)
     ]
-    blocks += [_text_block(s.label, spacing="None", size="Small", isSubtle=True) for s in sources]
+    # "[n]" is citation n of the message's schema.org entity: Teams lists the citations under the message.
+    blocks += [
+        _text_block(f"{s.label} [{n}]", spacing="None", size="Small", isSubtle=True)
+        for n, s in enumerate(sources, start=1)
+    ]
     return blocks
 
 
