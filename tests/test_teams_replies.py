@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -126,8 +127,41 @@ def walk(node: Any) -> list[dict]:
     return found
 
 
-def test_answer_card_structure() -> None:
-    card = teams.answer_card(almi_answer())
+SERIALIZER = Serializer({k: v for k, v in vars(connector_models).items() if isinstance(v, type)})
+SOURCE_HEADINGS = {"Källa", "Källor", "Source", "Sources"}
+
+
+def wire(activity: Activity) -> dict[str, Any]:
+    """The activity as the connector client serialises it (msrest drops what a model does not declare)."""
+    return SERIALIZER.body(activity, "Activity")
+
+
+def sources_lines(card: dict) -> tuple[str | None, list[str]]:
+    """The card's sources heading and the lines under it (None and [] without a sources section)."""
+    blocks = card["body"]
+    at = [i for i, b in enumerate(blocks) if b.get("separator") and b["text"] in SOURCE_HEADINGS]
+    if not at:
+        return None, []
+    [heading] = at  # one section, and it is the last part of the body
+    return blocks[heading]["text"], [b["text"] for b in blocks[heading + 1 :]]
+
+
+def assert_teams_answer(reply: dict[str, Any]) -> tuple[dict, dict]:
+    """Every rule of a Teams answer, checked on the wire JSON; returns the card and the Message entity.
+
+    One message with one Adaptive Card 1.5 and no text; a summary; no suggested actions; at most three
+    imBack buttons; ONE schema.org Message entity with the AI label and citations 1..n; the card's sources
+    line n is citation n's label with "[n]", and the fallbackText ends with the same labels and markers;
+    and the feedback buttons.
+    """
+    assert reply["type"] == "message"
+    assert "text" not in reply  # text plus a card would show as two messages in Teams
+    assert "suggestedActions" not in reply  # Teams shows none on a message with attachments
+    assert 0 < len(reply["summary"]) <= teams.MAX_SUMMARY
+    assert reply["channelData"]["feedbackLoopEnabled"] is True
+    [attachment] = reply["attachments"]
+    assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+    card = attachment["content"]
     assert card["type"] == "AdaptiveCard"
     assert card["$schema"] == "http://adaptivecards.io/schemas/adaptive-card.json"
     assert card["version"] == "1.5"
@@ -135,42 +169,104 @@ def test_answer_card_structure() -> None:
     # Action.Submit data carries {"msteams": {"type": "imBack"}}, which walk() sees as a typed dict too.
     elements = [e for e in elements if e["type"] != "imBack"]
     assert {e["type"] for e in elements} <= CARD_TYPES
+    assert card["body"] and all(b["type"] == "TextBlock" and b["wrap"] is True for b in card["body"])
+    assert all(set(b) <= TEXT_BLOCK_KEYS for b in card["body"])
+    actions = card.get("actions", [])
+    assert len(actions) <= 3  # the product's limit, not just the module's constant
+    for action in actions:
+        assert action == {
+            "type": "Action.Submit",
+            "title": action["title"],
+            "data": {"msteams": {"type": "imBack", "value": action["title"]}},
+        }
+    # One root Message entity (Teams rejects several), with the AI label.
+    [entity] = reply["entities"]
+    assert entity["type"] == "https://schema.org/Message"
+    assert (entity["@type"], entity["@context"]) == ("Message", "https://schema.org")
+    assert entity["additionalType"] == ["AIGeneratedContent"]
+    citations = entity.get("citation", [])
+    assert len(citations) <= teams.MAX_CITATIONS
+    assert [c["position"] for c in citations] == list(range(1, len(citations) + 1))
+    heading, lines = sources_lines(card)
+    assert len(lines) == len(citations)
+    for n, (line, claim) in enumerate(zip(lines, citations, strict=True), start=1):
+        assert line.endswith(f" [{n}]")
+        label = line.removesuffix(f" [{n}]")
+        assert "[" not in label
+        appearance = claim["appearance"]
+        assert appearance["@type"] == "DigitalDocument"
+        assert 0 < len(appearance["abstract"]) <= teams.MAX_CITATION_ABSTRACT
+        if len(label) <= teams.MAX_CITATION_NAME:
+            assert appearance["name"] == label
+        else:  # a long label is cited by its last heading and page
+            assert appearance["name"].startswith("… › ") and len(appearance["name"]) <= 80
+            assert appearance["name"].rsplit(", s. ", 1)[-1] == label.rsplit(", s. ", 1)[-1]
+    if citations:
+        # The fallback text is the whole answer, its sources line carrying the same markers.
+        assert card["fallbackText"].endswith(f"\n\n{heading}: " + " · ".join(lines))
+        assert f"[{len(citations) + 1}]" not in card["fallbackText"]
+    return card, entity
+
+
+def answer_card_of(message: Activity) -> dict:
+    [attachment] = message.attachments
+    assert attachment.content_type == teams.CARD_CONTENT_TYPE
+    return attachment.content
+
+
+def test_answer_card_structure() -> None:
+    message = teams.answer_message(almi_answer())
+    card, _ = assert_teams_answer(wire(message))
+    assert card == answer_card_of(message)
     blocks = card["body"]
-    assert all(b["type"] == "TextBlock" and b["wrap"] is True for b in blocks)
-    assert all(set(b) <= TEXT_BLOCK_KEYS for b in blocks)
     texts = [b["text"] for b in blocks]
     # The answer without its "Källor:" line: the sources have their own section.
     assert texts[0] == "Almi erbjuder lån och affärsutveckling till företag med tillväxtpotential."
     assert not any(t.startswith(("Källa:", "Källor:")) for t in texts)
     # A Markdown list stays one TextBlock with its items on separate lines.
     assert texts[2].startswith("- Exempelvis Almi") and "\n- Det företagsfrämjande systemet" in texts[2]
-    # The sources section: a small, subtle heading and one small, subtle line per source (no repeats).
+    # The sources section: a small, subtle heading and one small, subtle line per source (no repeats), each
+    # with the marker of its citation.
     heading = texts.index("Källor")
     assert blocks[heading]["separator"] is True
     section = blocks[heading:]
     assert [b["text"] for b in section[1:]] == [
-        "Aktörer › Almi, s. 27",
-        "Förbättra arbetsgivarnas strategiska arbete › Insatsområden, s. 22",
+        "Aktörer › Almi, s. 27 [1]",
+        "Förbättra arbetsgivarnas strategiska arbete › Insatsområden, s. 22 [2]",
     ]
     assert all(b["size"] == "Small" and b["isSubtle"] is True for b in section)
-    # At most three follow-ups, each an imBack that posts the question.
+    # At most three follow-ups (of four suggestions), each an imBack that posts the question.
     assert card["actions"] == [
         {"type": "Action.Submit", "title": q, "data": {"msteams": {"type": "imBack", "value": q}}}
         for q in SUGGESTIONS[:3]
     ]
-    assert card["fallbackText"] == ANSWER_TEXT
+    assert card["fallbackText"] == ANSWER_TEXT.replace(", s. 27 · ", ", s. 27 [1] · ") + " [2]"
+    # answer_card() renders the same card (used to preview it in a browser).
+    without_fallback = {k: v for k, v in card.items() if k != "fallbackText"}
+    assert {
+        k: v for k, v in teams.answer_card(almi_answer()).items() if k != "fallbackText"
+    } == without_fallback
 
 
 def test_card_with_one_source_says_kalla_and_english_says_sources() -> None:
-    one = teams.answer_card(
+    one = teams.answer_message(
         almi_answer(sources=[ALMI], text="Almi lånar ut.\n\nKälla: Aktörer › Almi, s. 27")
     )
-    assert [b["text"] for b in one["body"]] == ["Almi lånar ut.", "Källa", "Aktörer › Almi, s. 27"]
-    english = teams.answer_card(
+    card, entity = assert_teams_answer(wire(one))
+    assert [b["text"] for b in card["body"]] == ["Almi lånar ut.", "Källa", "Aktörer › Almi, s. 27 [1]"]
+    assert card["fallbackText"] == "Almi lånar ut.\n\nKälla: Aktörer › Almi, s. 27 [1]"
+    assert [c["appearance"]["name"] for c in entity["citation"]] == ["Aktörer › Almi, s. 27"]
+    english = teams.answer_message(
         almi_answer(lang="en", text="The plan says (in Swedish):\n\nAlmi lånar ut.\n\nSources: a · b")
     )
-    assert "Sources" in [b["text"] for b in english["body"]]
-    assert not any(b["text"].startswith("Sources:") for b in english["body"])
+    card, _ = assert_teams_answer(wire(english))
+    texts = [b["text"] for b in card["body"]]
+    assert "Sources" in texts
+    assert not any(t.startswith("Sources:") for t in texts)
+    assert card["fallbackText"] == (
+        "The plan says (in Swedish):\n\nAlmi lånar ut.\n\nSources: Aktörer › Almi, s. 27 [1] · "
+        "Förbättra arbetsgivarnas strategiska arbete › Insatsområden, s. 22 [2]"
+    )
 
 
 def test_card_without_sources_or_suggestions_has_no_section_or_actions() -> None:
@@ -213,19 +309,45 @@ def test_welcome_card_message_has_summary_and_no_text() -> None:
 
 
 def test_answer_text_gets_a_marker_per_cited_source() -> None:
-    message = teams.answer_message(almi_answer())
-    assert message.text.endswith(
+    marked = (
         "\n\nKällor: Aktörer › Almi, s. 27 [1] · "
         "Förbättra arbetsgivarnas strategiska arbete › Insatsområden, s. 22 [2]"
     )
-    assert message.text.startswith("Almi erbjuder lån")
-    assert message.text_format == TextFormatTypes.markdown
-    assert [c["position"] for c in message.entities[0].citation] == [1, 2]
+    sources = teams.cited_sources(almi_answer().sources)
+    assert [s.id for s in sources] == ["almi-103", "insatsområden-086"]
+    assert teams.text_with_citations(ANSWER_TEXT, sources, "sv").endswith(marked)
+    message = teams.answer_message(almi_answer())
+    assert message.text is None
+    assert message.suggested_actions is None
+    assert message.summary == "Almi erbjuder lån och affärsutveckling till företag med tillväxtpotential."
+    card = answer_card_of(message)
+    assert card["fallbackText"].startswith("Almi erbjuder lån")
+    assert card["fallbackText"].endswith(marked)
+    assert card["fallbackText"] == teams.text_with_citations(ANSWER_TEXT, sources, "sv")
+    assert sources_lines(card) == (
+        "Källor",
+        [
+            "Aktörer › Almi, s. 27 [1]",
+            "Förbättra arbetsgivarnas strategiska arbete › Insatsområden, s. 22 [2]",
+        ],
+    )
+    [entity] = message.entities
+    assert isinstance(entity, teams.MessageEntity)
+    assert [(c["position"], c["appearance"]["name"]) for c in entity.citation] == [
+        (1, "Aktörer › Almi, s. 27"),
+        (2, "Förbättra arbetsgivarnas strategiska arbete › Insatsområden, s. 22"),
+    ]
+    assert message.channel_data == {"feedbackLoopEnabled": True}
 
 
 def test_truncation_note_comes_first() -> None:
     message = teams.answer_message(almi_answer(), note="_Lång fråga._")
-    assert message.text.startswith("_Lång fråga._\n\nAlmi erbjuder lån")
+    card, _ = assert_teams_answer(wire(message))
+    assert [b["text"] for b in card["body"][:2]] == [
+        "_Lång fråga._",
+        "Almi erbjuder lån och affärsutveckling till företag med tillväxtpotential.",
+    ]
+    assert "spacing" not in card["body"][0] and card["body"][1]["spacing"] == "Medium"
 
 
 def test_citation_name_and_abstract_respect_the_teams_limits() -> None:
@@ -255,8 +377,12 @@ def test_citation_name_and_abstract_respect_the_teams_limits() -> None:
 def test_more_than_twenty_sources_are_cut_to_twenty_citations() -> None:
     sources = [Source(f"s{i}", f"Avsnitt {i}", i, f"Avsnitt {i}\nText {i}.", 0.1) for i in range(25)]
     message = teams.answer_message(almi_answer(sources=sources))
-    assert len(message.entities[0].citation) == 20
-    assert "[20]" in message.text and "[21]" not in message.text
+    card, entity = assert_teams_answer(wire(message))
+    assert len(entity["citation"]) == 20
+    heading, lines = sources_lines(card)
+    assert lines[0] == "Avsnitt 0, s. 0 [1]" and lines[-1] == "Avsnitt 19, s. 19 [20]"
+    assert "[20]" in card["fallbackText"] and "[21]" not in card["fallbackText"]
+    assert not any("[21]" in b["text"] for b in card["body"])
 
 
 def test_botbuilders_entity_and_dict_entities_lose_the_teams_keys_on_serialisation() -> None:
@@ -336,13 +462,16 @@ async def send(adapter: TestAdapter, activity: Activity | str) -> list[Activity]
 async def test_teams_answer_has_ai_label_citations_feedback_and_follow_ups() -> None:
     adapter, _ = teams_bot()
     [reply] = await send(adapter, "Vad gör Almi?")
-    assert reply.attachments is None
+    assert reply.text is None
+    assert reply.suggested_actions is None
     [entity] = reply.entities
     assert entity.additional_type == ["AIGeneratedContent"]
+    assert [c["position"] for c in entity.citation] == [1, 2]
     assert reply.channel_data == {"feedbackLoopEnabled": True}
-    assert [(a.type, a.value) for a in reply.suggested_actions.actions] == [
-        ("imBack", q) for q in SUGGESTIONS[:3]
-    ]
+    card, _ = assert_teams_answer(wire(reply))
+    assert card == answer_card_of(reply)
+    assert [a["data"]["msteams"]["value"] for a in card["actions"]] == SUGGESTIONS[:3]
+    assert sources_lines(card)[1][0] == "Aktörer › Almi, s. 27 [1]"
 
 
 @session_loop
@@ -535,22 +664,28 @@ EXPECTED_ENTITY = {
 async def test_teams_answer_on_the_wire(bot: TestClient, connector: FakeConnector) -> None:
     reply = await ask(bot, connector, "<at>Kompetensbot</at> Vad gör Almi?")
     assert reply["_path"] == "/v3/conversations/a:1personal/activities/1700000000001"
-    assert reply["type"] == "message"
-    assert reply["textFormat"] == "markdown"
-    assert "attachments" not in reply
+    card, _ = assert_teams_answer(reply)
     # One root Message entity (Teams rejects several), every key as Teams reads it.
     assert reply["entities"] == [EXPECTED_ENTITY]
-    for claim in reply["entities"][0]["citation"]:
-        assert f"[{claim['position']}]" in reply["text"]
-        assert len(claim["appearance"]["abstract"]) <= 160
-        assert len(claim["appearance"]["name"]) <= 80
-    assert reply["text"].endswith(
+    assert reply["channelData"] == {"feedbackLoopEnabled": True}
+    assert reply["summary"] == "Almi erbjuder lån och affärsutveckling till företag med tillväxtpotential."
+    assert [b["text"] for b in card["body"]] == [
+        "Almi erbjuder lån och affärsutveckling till företag med tillväxtpotential.",
+        "Planen tar också upp Almi här:",
+        "- Exempelvis Almi, Arbetsförmedlingen och Region Örebro län. "
+        "(Förbättra arbetsgivarnas strategiska arbete › Insatsområden, s. 22)\n"
+        "- Det företagsfrämjande systemet, exempelvis Almi.",
+        "Källor",
+        "Aktörer › Almi, s. 27 [1]",
+        "Förbättra arbetsgivarnas strategiska arbete › Insatsområden, s. 22 [2]",
+    ]
+    assert card["fallbackText"].endswith(
         "Källor: Aktörer › Almi, s. 27 [1] · "
         "Förbättra arbetsgivarnas strategiska arbete › Insatsområden, s. 22 [2]"
     )
-    assert reply["channelData"]["feedbackLoopEnabled"] is True
-    assert reply["suggestedActions"]["actions"] == [
-        {"type": "imBack", "title": q, "value": q} for q in SUGGESTIONS[:3]
+    assert card["actions"] == [
+        {"type": "Action.Submit", "title": q, "data": {"msteams": {"type": "imBack", "value": q}}}
+        for q in SUGGESTIONS[:3]
     ]
 
 
@@ -668,15 +803,18 @@ async def test_emulator_gets_plain_markdown_without_teams_extras(
 async def test_real_engine_cites_almi_on_teams(start: Start, connector: FakeConnector, real_qa: Any) -> None:
     client = await start(lambda: real_qa)
     reply = await ask(client, connector, "Vad gör Almi?")
-    [entity] = reply["entities"]
+    card, entity = assert_teams_answer(reply)
     assert entity["additionalType"] == ["AIGeneratedContent"]
     first = entity["citation"][0]
     assert first["position"] == 1
-    assert first["appearance"]["name"].startswith("Aktörer › Almi, s. ")
+    assert re.fullmatch(r"Aktörer › Almi, s\. \d+", first["appearance"]["name"])
     assert "Almi" in first["appearance"]["abstract"]
-    assert f"{first['appearance']['name']} [1]" in reply["text"]
-    assert [c["position"] for c in entity["citation"]] == list(range(1, len(entity["citation"]) + 1))
-    assert "lån" in reply["text"]
+    heading, lines = sources_lines(card)
+    assert heading in ("Källa", "Källor")
+    assert lines[0] == f"{first['appearance']['name']} [1]"
+    assert f"{first['appearance']['name']} [1]" in card["fallbackText"]
+    assert "lån" in card["fallbackText"]
+    assert any("lån" in b["text"] for b in card["body"][: -len(lines) - 1])
     assert reply["channelData"]["feedbackLoopEnabled"] is True
 
 
