@@ -27,6 +27,13 @@ class Config:
     app_type: str = "SingleTenant"
     app_tenant_id: str = ""
     log_level: str = "INFO"
+    # Web chat (/chat): the Direct Line secret of the Azure Bot's Direct Line channel, exchanged server-side
+    # for short-lived tokens; empty means the bot serves its own local Direct Line (only without app id).
+    directline_secret: str = field(default="", repr=False)
+    # The Direct Line service; e.g. https://europe.directline.botframework.com/v3/directline for EU residency.
+    directline_url: str = "https://directline.botframework.com/v3/directline"
+    # Where `npm ci --prefix deploy/webchat` put the Web Chat bundle, beside the page's own files.
+    webchat_dir: Path = ROOT / "deploy" / "webchat"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
@@ -43,6 +50,9 @@ class Config:
             app_type=env.get("MicrosoftAppType", "") or base.app_type,
             app_tenant_id=env.get("MicrosoftAppTenantId", ""),
             log_level=env.get("LOG_LEVEL", base.log_level),
+            directline_secret=env.get("DIRECTLINE_SECRET", ""),
+            directline_url=env.get("DIRECTLINE_URL", "") or base.directline_url,
+            webchat_dir=Path(env.get("KOMPETENSBOT_WEBCHAT_DIR", base.webchat_dir)),
         )
 
     def with_overrides(self, **changes: object) -> Config:

@@ -298,6 +298,9 @@ class LocalDirectLine:
         activity["serviceUrl"] = self_url(request)
         activity.pop("id", None)
         activity.pop("timestamp", None)  # the service stamps activities, as Direct Line does
+        # Replies go to serviceUrl: a client must not have them buffered elsewhere or claim to be a skill.
+        for key in ("deliveryMode", "callerId", "relatesTo"):
+            activity.pop(key, None)
         try:
             Activity().deserialize(activity)
         except Exception as exc:  # msrest's DeserializationError for mistyped fields
