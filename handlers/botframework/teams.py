@@ -212,15 +212,10 @@ def text_with_citations(text: str, sources: Sequence[Source], lang: str | None) 
 def answer_message(answer: Answer, note: str = "") -> Activity:
     """A Teams answer: the answer card (body, sources with citation markers, follow-up buttons), the AI label
     and the citations in the schema.org Message entity, and the feedback buttons. `note` (e.g. "your question
-    was cut") goes first. The card's fallbackText is the whole answer with its "[n]" markers."""
-    sources = cited_sources(answer.sources)
+    was cut") goes first in the card; the summary (notifications, chat list) is the answer itself."""
     body, _ = split_sources_line(answer.text)
-    if note:
-        body = f"{note}\n\n{body}"
-    fallback = text_with_citations(answer.text, sources, answer.lang)
-    card = adaptive_card(body, sources, answer.suggestions, answer.lang, fallback_text=fallback)
-    message = card_message(card, summary_of(body))
-    message.entities = [ai_entity(sources)]
+    message = card_message(answer_card(answer, note), summary_of(body))
+    message.entities = [ai_entity(cited_sources(answer.sources))]
     message.channel_data = {"feedbackLoopEnabled": True}
     return message
 
@@ -315,12 +310,14 @@ def adaptive_card(
 
 
 def answer_card(answer: Answer, note: str = "") -> dict:
-    """An answer as a card: the text without its sources line, then the sources section, then follow-ups."""
+    """An answer as a card: the text without its sources line, then the sources section ("label [n]"), then
+    the follow-ups. The fallbackText is the whole answer with the same "[n]" markers."""
     sources = cited_sources(answer.sources)
     body, _ = split_sources_line(answer.text)
+    fallback = text_with_citations(answer.text, sources, answer.lang)
     if note:
-        body = f"{note}\n\n{body}"
-    return adaptive_card(body, sources, answer.suggestions, answer.lang, fallback_text=answer.text)
+        body, fallback = f"{note}\n\n{body}", f"{note}\n\n{fallback}"
+    return adaptive_card(body, sources, answer.suggestions, answer.lang, fallback_text=fallback)
 
 
 def summary_of(text: str, limit: int = MAX_SUMMARY) -> str:
