@@ -411,3 +411,33 @@ async def test_truncated_question_keeps_its_suggestions() -> None:
     [reply] = await send(adapter, "Vad gör Almi? " + "mycket " * 400)
     assert reply.text.startswith(messages.truncated_note(MAX_QUESTION_CHARS, "sv"))
     assert [a.value for a in reply.suggested_actions.actions] == ["Vad gör REKO?"]
+
+
+async def test_webchat_join_event_gets_the_welcome_in_the_page_language() -> None:
+    """Through Azure Direct Line the page's `webchat/join` event reaches the bot, which welcomes."""
+    from botbuilder.schema import ConversationAccount
+
+    bot = KompetensBot(lambda: FakeQA(), ConversationState(CopyingStorage()))
+    adapter = TestAdapter(bot.on_turn)
+    for locale, expected in (("sv-SE", messages.WELCOME), ("en-US", messages.WELCOME_EN)):
+        join = Activity(
+            type=ActivityTypes.event,
+            name="webchat/join",
+            locale=locale,
+            channel_id="directline",
+            from_property=ChannelAccount(id="user1"),
+            recipient=ChannelAccount(id="bot"),
+            conversation=ConversationAccount(id=f"conv-{locale}"),
+        )
+        (reply,) = await send(adapter, join)
+        assert reply.text == expected
+        assert [a.value for a in reply.suggested_actions.actions]
+    other = Activity(
+        type=ActivityTypes.event,
+        name="something/else",
+        channel_id="directline",
+        from_property=ChannelAccount(id="u"),
+        recipient=ChannelAccount(id="bot"),
+        conversation=ConversationAccount(id="c3"),
+    )
+    assert await send(adapter, other) == []

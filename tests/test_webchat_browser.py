@@ -2,8 +2,9 @@
 
 The app (create_app with the real engine) runs on a free loopback port with the local Direct Line, so the
 page, Web Chat, Direct Line and the bot all run on this machine. Also renders a Teams answer card with the
-`adaptivecards` renderer from deploy/webchat/node_modules. Writes docs/screenshots/webchat-answer.png and
-docs/screenshots/teams-card.png.
+`adaptivecards` renderer from deploy/webchat/node_modules. Writes the screenshots webchat-answer.png and
+teams-card.png as test artefacts to var/test-artifacts/ (git-ignored); with KOMPETENSBOT_UPDATE_SCREENSHOTS=1
+also to docs/screenshots/, the copies the docs show.
 
 Needs /usr/bin/chromium (`apt-get install chromium`; never `playwright install`) and the npm packages
 (`npm ci --prefix deploy/webchat`). Skipped only when Chromium is missing outside CI; in CI (CI set) it runs
@@ -41,9 +42,20 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 NODE_MODULES = Config().webchat_dir / "node_modules"
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+ARTIFACTS = ROOT / "var" / "test-artifacts"
+DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 TIMEOUT_MS = 20_000
+
+async def save_screenshot(png: bytes, name: str) -> None:
+    """Every run keeps its screenshot as an artefact; the docs' copy changes only when asked to."""
+    targets = [ARTIFACTS]
+    if os.environ.get("KOMPETENSBOT_UPDATE_SCREENSHOTS") == "1":
+        targets.append(DOCS_SCREENSHOTS)
+    for folder in targets:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(png)
+
 
 pytestmark = [
     pytest.mark.asyncio(loop_scope="session"),
@@ -157,8 +169,7 @@ async def test_chat_page_welcome_answer_feedback_and_reload(browser: Any, server
     await send_box.focus()
     await page.mouse.move(0, 0)
     await asyncio.sleep(0.3)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SCREENSHOTS / "webchat-answer.png"))
+    await save_screenshot(await page.screenshot(), "webchat-answer.png")
 
     # Reload: the same conversation comes back, without a second welcome.
     await page.reload()
@@ -285,7 +296,7 @@ async def test_teams_answer_card_renders(browser: Any, real_qa: Any) -> None:
     assert buttons == 3
     shown = await page.locator("#card").inner_text()
     assert "Almi" in shown and "Källor" in shown
-    await page.locator("#shot").screenshot(path=str(SCREENSHOTS / "teams-card.png"))
+    await save_screenshot(await page.locator("#shot").screenshot(), "teams-card.png")
     assert foreign_hosts(requests) == set(), requests
     assert errors == []
     await context.close()

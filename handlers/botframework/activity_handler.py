@@ -45,6 +45,7 @@ from index.text import detect_language
 
 # Trimmed, lower-cased message texts that ask for help, and the language to answer in.
 HELP_COMMANDS = {"hjälp": "sv", "/hjälp": "sv", "?": "sv", "help": "en", "/help": "en"}
+WEBCHAT_JOIN = "webchat/join"  # the event Web Chat pages send when they open
 
 # Teams puts "<at>Bot name</at>" into the text when a user @-mentions the bot in a group chat or channel.
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
@@ -205,6 +206,14 @@ class KompetensBot(ActivityHandler):
                 return
             await self._welcomed.set(turn_context, True)
         await turn_context.send_activity(teams.text_card_message(messages.WELCOME, messages.EXAMPLES_SV))
+
+    async def on_event_activity(self, turn_context: TurnContext) -> None:
+        """Web Chat sends the event `webchat/join` when its page opens: the welcome, in the page's language.
+        (The bot's own local Direct Line answers it itself; this is the path through Azure Direct Line.)"""
+        if turn_context.activity.name != WEBCHAT_JOIN:
+            return await super().on_event_activity(turn_context)
+        locale = turn_context.activity.locale or "sv"
+        await turn_context.send_activity(markdown_message(messages.texts(locale).welcome, examples(locale)))
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
         feedback = teams.feedback_from(turn_context.activity)
