@@ -7,9 +7,7 @@ Bot Framework round trip, with a fake answering engine.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -17,12 +15,11 @@ from unittest import mock
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
+from aiohttp.test_utils import TestClient, make_mocked_request
+from conftest import Start
 
 from handlers import messages
 from handlers.answer_types import Answer
-from handlers.botframework import create_app
-from handlers.botframework.app import STATE
 from handlers.botframework.directline import (
     LOCAL_DIRECTLINE,
     Conversation,
@@ -50,28 +47,9 @@ class FakeQA:
         )
 
 
-Start = Callable[..., Awaitable[TestClient]]
-
-
-@pytest.fixture
-async def start() -> AsyncIterator[Start]:
-    clients: list[TestClient] = []
-
-    async def _start(config: Config = LOCAL) -> TestClient:
-        client = TestClient(TestServer(create_app(config, FakeQA)))
-        await client.start_server()
-        clients.append(client)
-        assert await asyncio.to_thread(client.app[STATE].done.wait, 10)
-        return client
-
-    yield _start
-    for client in clients:
-        await client.close()
-
-
 @pytest.fixture
 async def bot(start: Start) -> TestClient:
-    return await start()
+    return await start(FakeQA, LOCAL)
 
 
 class Session:
@@ -334,7 +312,7 @@ async def test_malformed_start_body_is_400(bot: TestClient) -> None:
 
 
 async def test_no_local_direct_line_with_an_app_id(start: Start) -> None:
-    client = await start(SECURED)
+    client = await start(FakeQA, SECURED)
     assert (await client.post(f"{DL}/conversations")).status == 404
     assert (await client.post("/v3/conversations/x/activities", json={"type": "message"})).status == 404
     response = await client.post("/api/directline/token")
@@ -427,7 +405,7 @@ SECRET = "s3cr3t-direct-line-secret-value"
 @pytest.mark.parametrize("config", [LOCAL, SECURED], ids=["local-mode", "with-app-id"])
 async def test_token_endpoint_exchanges_the_secret(start: Start, config: Config) -> None:
     async with FakeDirectLine() as fake:
-        client = await start(replace(config, directline_secret=SECRET, directline_url=fake.url))
+        client = await start(FakeQA, replace(config, directline_secret=SECRET, directline_url=fake.url))
         response = await client.post("/api/directline/token")
         text = await response.text()
         assert response.status == 200, text
@@ -451,7 +429,7 @@ async def test_token_endpoint_when_direct_line_refuses(
     start: Start, caplog: pytest.LogCaptureFixture
 ) -> None:
     async with FakeDirectLine(status=403) as fake:
-        client = await start(replace(LOCAL, directline_secret=SECRET, directline_url=fake.url))
+        client = await start(FakeQA, replace(LOCAL, directline_secret=SECRET, directline_url=fake.url))
         with caplog.at_level(logging.ERROR):
             response = await client.post("/api/directline/token")
         assert response.status == 502
@@ -461,7 +439,7 @@ async def test_token_endpoint_when_direct_line_refuses(
 
 async def test_token_endpoint_when_direct_line_is_down(start: Start) -> None:
     client = await start(
-        replace(LOCAL, directline_secret=SECRET, directline_url="http://127.0.0.1:9/v3/directline")
+        FakeQA, replace(LOCAL, directline_secret=SECRET, directline_url="http://127.0.0.1:9/v3/directline")
     )
     response = await client.post("/api/directline/token")
     assert response.status == 502
@@ -518,7 +496,7 @@ async def test_chat_page_and_its_files(bot: TestClient) -> None:
 
 async def test_chat_without_the_bundle_says_how_to_install_it(start: Start, tmp_path: Path) -> None:
     (tmp_path / "index.html").write_text("<html></html>")
-    client = await start(replace(LOCAL, webchat_dir=tmp_path))
+    client = await start(FakeQA, replace(LOCAL, webchat_dir=tmp_path))
     response = await client.get("/chat")
     assert response.status == 503
     text = await response.text()

@@ -9,15 +9,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 # The project is not installed into the venv; make `handlers`/`index` importable however pytest is started.
 from aiohttp import ClientResponse, web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from botbuilder.core import MemoryStorage
+from conftest import Start
 from connector import FakeConnector
 
 from handlers import messages
@@ -63,38 +64,6 @@ class SuggestingQA:
         return Answer(
             question=question, text=f"SVAR på: {question}", answered=True, suggestions=list(SUGGESTIONS)
         )
-
-
-Start = Callable[..., Awaitable[TestClient]]
-
-
-@pytest.fixture
-async def connector() -> AsyncIterator[FakeConnector]:
-    async with FakeConnector() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def start() -> AsyncIterator[Start]:
-    """start(qa_loader, config=LOCAL, ready=True, storage=None) → a client for a running server."""
-    clients: list[TestClient] = []
-
-    async def _start(
-        qa_loader: Callable[[], Any],
-        config: Config = LOCAL,
-        ready: bool = True,
-        storage: MemoryStorage | None = None,
-    ) -> TestClient:
-        client = TestClient(TestServer(create_app(config, qa_loader, storage)))
-        await client.start_server()
-        clients.append(client)
-        if ready:
-            await wait_loaded(client.app)
-        return client
-
-    yield _start
-    for client in clients:
-        await client.close()
 
 
 @pytest.fixture

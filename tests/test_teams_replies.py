@@ -10,12 +10,11 @@ import asyncio
 import json
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from botbuilder.core import ConversationState, MemoryStorage
 from botbuilder.core.adapters import TestAdapter
 from botbuilder.core.serializer_helper import serializer_helper
@@ -28,6 +27,7 @@ from botbuilder.schema import (
     TextFormatTypes,
 )
 from botframework.connector import models as connector_models
+from conftest import Start
 from connector import FakeConnector
 from msrest import Serializer
 
@@ -35,7 +35,7 @@ from handlers import messages
 from handlers.answer_types import Answer, Source
 from handlers.botframework import create_app, teams
 from handlers.botframework.activity_handler import KompetensBot
-from handlers.botframework.app import BOT, STATE
+from handlers.botframework.app import BOT
 from handlers.dialogue import Context
 from index.config import Config
 
@@ -563,30 +563,6 @@ async def test_other_channels_still_welcome_each_person_with_text() -> None:
 
 
 # --- On the wire: the real app, replies captured at the loopback connector ---------------------------------
-
-Start = Callable[..., Awaitable[TestClient]]
-
-
-@pytest.fixture
-async def connector() -> AsyncIterator[FakeConnector]:
-    async with FakeConnector() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def start() -> AsyncIterator[Start]:
-    clients: list[TestClient] = []
-
-    async def _start(qa_loader: Callable[[], Any]) -> TestClient:
-        client = TestClient(TestServer(create_app(LOCAL, qa_loader)))
-        await client.start_server()
-        clients.append(client)
-        assert await asyncio.to_thread(client.app[STATE].done.wait, 10), "the QA loader did not finish"
-        return client
-
-    yield _start
-    for client in clients:
-        await client.close()
 
 
 @pytest.fixture

@@ -47,6 +47,7 @@ DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 TIMEOUT_MS = 20_000
 
+
 async def save_screenshot(png: bytes, name: str) -> None:
     """Every run keeps its screenshot as an artefact; the docs' copy changes only when asked to."""
     targets = [ARTIFACTS]
