@@ -348,11 +348,6 @@ def _hit(searcher: HybridSearcher, chunk_index: int, score: float) -> Hit:
     return Hit(chunk_index, searcher.chunks[chunk_index], score, score, 0.0)
 
 
-def _contains(sequence: tuple[str, ...], part: tuple[str, ...]) -> bool:
-    n = len(part)
-    return any(sequence[i : i + n] == part for i in range(len(sequence) - n + 1))
-
-
 def in_scope(hits: list[Hit], terms: QueryTerms, lang: str) -> bool:
     """Answer when the plan knows most of the question's words and a passage is close in meaning, or when
     the meaning match alone is strong. English questions score lower against the Swedish plan."""
