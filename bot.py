@@ -32,8 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=config.log_level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    for noisy in ("faiss.loader", "bm25s"):  # library start-up chatter, not the bot's
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.getLogger("faiss.loader").setLevel(logging.WARNING)  # start-up chatter, not the bot's
     command = getattr(args, "command", None) or "serve"
     try:
         return COMMANDS[command](config, args)

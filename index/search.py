@@ -3,6 +3,7 @@ compound parts), fused with reciprocal rank fusion."""
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass, field
 
@@ -13,6 +14,8 @@ from index.chunk import Chunk
 from index.glossary import Translation
 from index.store import StoredIndex
 from index.text import Decompounder, content_tokens, stem, tokens, word_pieces
+
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets its logger to DEBUG when imported
 
 RRF_K = 60  # the usual constant; flattens the head of each ranking so neither retriever dominates
 
