@@ -33,6 +33,12 @@ LEXICAL_WEIGHT = 0.1
 RANK_PENALTY = 0.01
 SAME_PASSAGE_MARGIN = 0.04  # other sentences of the best passage this close to the best join the answer
 OTHER_SOURCE_MARGIN = 0.025  # a sentence from another section this close is added as a second source
+NUMBER_BONUS = 0.03
+QUANTITY_QUESTION = re.compile(
+    r"\b(hur (många|mycket|stor|stora|gammal)|vilken andel|how (many|much|large)|what (share|percentage))\b",
+    re.IGNORECASE,
+)
+NUMBER = re.compile(r"\d")
 FOLLOW_UP_BELOW_CHARS = 200  # a best sentence shorter than this brings the next one along
 # A sentence that introduces the sub-sections after it ("Följande är exempel på stödjande aktiviteter.").
 LEAD_IN = re.compile(r"\b(följande|nedan|listas|exempel på|these|following)\b|:$", re.IGNORECASE)
@@ -199,7 +205,8 @@ class Composer:
     def _body(
         self, question: str, query_vector: np.ndarray, hits: list[Hit], terms: QueryTerms
     ) -> tuple[str, list[Source]]:
-        picks = self._rank_sentences(query_vector, hits[:CANDIDATE_CHUNKS], terms)
+        quantity = QUANTITY_QUESTION.search(question) is not None
+        picks = self._rank_sentences(query_vector, hits[:CANDIDATE_CHUNKS], terms, quantity)
         best = picks[0]
         hit = next(h for h in hits if h.chunk_index == best.chunk_index)
         if LIST_CUES.search(question):
@@ -324,7 +331,11 @@ class Composer:
                 return pick
         return None
 
-    def _rank_sentences(self, query_vector: np.ndarray, hits: list[Hit], terms: QueryTerms) -> list[Pick]:
+    def _rank_sentences(
+        self, query_vector: np.ndarray, hits: list[Hit], terms: QueryTerms, quantity: bool = False
+    ) -> list[Pick]:
+        """Sentences of the best passages, most answering first. `quantity`: the question asks "how many",
+        so a sentence with a number in it is what answers it."""
         query_terms = set(terms.focus)
         # Shared rare words ("postadress") say more than shared common ones ("region").
         weight = {t: self.searcher.idf(t) for t in query_terms}
@@ -339,6 +350,8 @@ class Composer:
                 shared = query_terms & self.sentence_terms[sentence_id]
                 overlap = sum(weight[t] for t in shared) / total if total else 0.0
                 score = float(cosine) + LEXICAL_WEIGHT * overlap - RANK_PENALTY * rank
+                if quantity and NUMBER.search(self.sentences[sentence_id].text):
+                    score += NUMBER_BONUS
                 picks.append(Pick(sentence_id, hit.chunk_index, score))
         picks.sort(key=lambda p: -p.score)
         return picks

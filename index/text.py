@@ -20,7 +20,7 @@ SWEDISH_STOPWORDS = frozenset(
     själv ska skall skulle som så sådan sådana sådant till under upp ut utan vad var vara vare varför varit
     varje vars vart vem vi vid vilka vilken vilket vår våra vårt än är åt över också även ännu enligt
     gör göra säger står stå hur mycket många någon finns fanns blir får kan måste ska mig oss er vill
-    plan planen handlingsplan handlingsplanen dokumentet
+    plan planen handlingsplan handlingsplanen dokumentet skriva skriver skrev skrivit betyder menas
     """.split()
 )
 ENGLISH_STOPWORDS = frozenset(
@@ -31,6 +31,8 @@ ENGLISH_STOPWORDS = frozenset(
     only or other our ours out over own same she should so some such than that the their theirs them then
     there these they this those through to too under until up very was we were what when where which while
     who whom why will with would you your yours tell say says said please list listed there's what's
+    offer offers offered provide provides provided mean means meant work works need needs get gets give gives
+    make makes happen happens know want like many much often long kind sort exactly actually really
     """.split()
 )
 # Words that mark a question as English even when it is short.
@@ -54,7 +56,11 @@ def tokens(text: str) -> list[str]:
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    return _stemmer.stemWord(word)
+    """Snowball Swedish, applied until stable: one pass leaves "områdena" as "områden" but takes "områden" to
+    "områd" (and "kompetensen" -> "kompetens", "kompetens" -> "kompet"), so inflections would not meet."""
+    stemmed = _stemmer.stemWord(word)
+    again = _stemmer.stemWord(stemmed)
+    return again if len(again) >= 3 else stemmed
 
 
 def content_tokens(text: str) -> list[str]:

