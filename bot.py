@@ -174,7 +174,7 @@ def cmd_eval(config: Config, args: argparse.Namespace) -> int:
     from handlers import evaluation
 
     qa = _load_qa(config)
-    files = [args.file, *args.dialogs]
+    files = [*args.dialogs, args.file]  # the main file last: its metrics close the output
     for path in files:
         results = evaluation.run(evaluation.load_cases(path), qa.answer)
         if len(files) > 1:
