@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from handlers.actors import ActorDirectory
-from handlers.answer_types import Answer, Source
+from handlers.answer_types import ANSWERED, DECLINED, Answer, Source
 from handlers.dialogue import Context, Resolved
 from handlers.lists import ListSection, StructuralLists
 from handlers.subjects import Subject, SubjectAnswers
@@ -142,7 +142,7 @@ class Composer:
         retrieved = [_source(h) for h in hits[:RETRIEVED_K]]
         if not in_scope(hits, terms, lang):
             contact = self.contact_en if lang == "en" else self.contact_sv
-            return Answer(question, f"{texts.decline} {contact}".strip(), False, [], retrieved, [], lang)
+            return Answer(question, f"{texts.decline} {contact}".strip(), DECLINED, [], retrieved, [], lang)
         actor = resolved.actors[0] if len(resolved.actors) == 1 else None
         # Topic words are Swedish; an English question is checked through its glossary translation.
         topic = None if resolved.actors else self.actors.topic(f"{resolved.question} {' '.join(terms.words)}")
@@ -153,18 +153,17 @@ class Composer:
             body, cited = self._subject_answer(self._topic(topic), query_vector, texts)
         else:
             body, cited = self._body(resolved.question, query_vector, hits, terms)
-        text = _with_sources(body, cited, texts)
         topic = actor.name if actor else cited[0].section.rsplit(" > ", 1)[-1].rstrip("*")
         context = Context(resolved.question, topic, actor.name if actor else "")
-        suggestions = self._suggest(cited, text, lang)
-        return Answer(question, text, True, cited, retrieved, suggestions, lang, context)
+        suggestions = self._suggest(cited, body, lang)
+        return Answer(question, body, ANSWERED, cited, retrieved, suggestions, lang, context, lead=texts.lead)
 
     def _suggest(self, cited: list[Source], text: str, lang: str) -> list[str]:
         """Follow-ups next to what was cited; for an answer that names other actors, those actors too.
         The checked questions are Swedish, so an English answer gets none rather than mixed languages."""
         if self.suggester is None or lang == "en":
             return []
-        named = [a.name for a in self.actors.find(text.split("\n\nKäll")[0])]
+        named = [a.name for a in self.actors.find(text)]
         return self.suggester.suggest([s.section for s in cited], named)
 
     def _topic(self, section: str) -> Subject:
@@ -409,13 +408,6 @@ def markdown_escape(text: str) -> str:
 def _source(hit: Hit) -> Source:
     c = hit.chunk
     return Source(id=c.id, section=c.section, page=c.page, text=c.search_text, score=round(hit.score, 5))
-
-
-def _with_sources(body: str, cited: list[Source], texts: Texts) -> str:
-    labels = list(dict.fromkeys(s.label for s in cited))
-    heading = texts.source if len(labels) == 1 else texts.sources
-    lead = f"{texts.lead}\n\n" if texts.lead else ""
-    return f"{lead}{body}\n\n{heading}: {' · '.join(labels)}"
 
 
 def _contact_lines(document: Document) -> tuple[str, str]:
