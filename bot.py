@@ -68,6 +68,11 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("file", type=Path, nargs="?", default=Path("../shared/eval/dev.jsonl"))
     evaluate.add_argument("--failures", action="store_true", help="visa frågorna som missade")
     evaluate.add_argument(
+        "--perturb",
+        action="store_true",
+        help="ställ frågorna även utan å/ä/ö, med stavfel, utan skiljetecken och efter en inledning",
+    )
+    evaluate.add_argument(
         "--dialogs",
         type=Path,
         nargs="*",
@@ -175,15 +180,15 @@ def cmd_eval(config: Config, args: argparse.Namespace) -> int:
 
     qa = _load_qa(config)
     files = [*args.dialogs, args.file]  # the main file last: its metrics close the output
-    for path in files:
+    for n, path in enumerate(files):
         results = evaluation.run(evaluation.load_cases(path), qa.answer)
+        # Only the main file is perturbed: a dialog turn's meaning hangs on the turns before it.
+        perturb = args.perturb and n == len(files) - 1
+        variants = evaluation.run_variants(results, qa.answer) if perturb else []
         if len(files) > 1:
             print(f"== {path}")
-        if args.failures:
-            for line in evaluation.failures(results):
-                print(line)
-        for name, value in evaluation.metrics(results).items():
-            print(f"{name}: {value:.3f}" if isinstance(value, float) else f"{name}: {value}")
+        for line in evaluation.report(results, variants, show_failures=args.failures):
+            print(line)
     return 0
 
 

@@ -3,21 +3,32 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import pytest
 
-from handlers.answer_types import Answer, Source
+import bot
+from handlers import perturb
+from handlers.answer_types import DECLINED, PARTIAL, Answer, Source
 from handlers.dialogue import Context
 from handlers.evaluation import (
     Case,
     Result,
+    VariantResult,
     answer_matches,
+    by_style,
     evidence_rank,
     failures,
     load_cases,
     metrics,
     normalise,
+    outcomes,
+    perturbation_metrics,
+    report,
     run,
+    run_variants,
+    style_table,
+    variant_failures,
 )
 
 
@@ -25,8 +36,11 @@ def source(text: str, i: int = 0) -> Source:
     return Source(f"s-{i:03d}", "Aktörer > Almi", 27, text, 1.0)
 
 
-def answer(text: str = "", answered: bool = True, retrieved: list[str] | None = None) -> Answer:
-    return Answer("fråga", text, answered, retrieved=[source(t, i) for i, t in enumerate(retrieved or [])])
+def answer(
+    text: str = "", answered: bool = True, retrieved: list[str] | None = None, outcome: str | None = None
+) -> Answer:
+    outcome = outcome or ("answered" if answered else DECLINED)
+    return Answer("fråga", text, outcome, retrieved=[source(t, i) for i, t in enumerate(retrieved or [])])
 
 
 def case(
@@ -34,8 +48,9 @@ def case(
     evidence: list[str] | None = None,
     answer_any: list[list[str]] | None = None,
     id: str = "c1",
+    style: str = "",
 ) -> Case:
-    return Case(id, "Vad gör Almi?", category, evidence or [], answer_any or [])
+    return Case(id, "Vad gör Almi?", category, evidence or [], answer_any or [], style=style)
 
 
 # --- normalise, evidence_rank, answer_matches ----------------------------------------------------------
@@ -298,3 +313,213 @@ def test_list_completeness():
     single = result(case(answer_any=[["zzz"]], id="z"), answer("nothing"), 1)  # one group: not a list
     assert metrics([full, half, single])["list_completeness"] == pytest.approx((1.0 + 0.5) / 2)
     assert metrics([single])["list_completeness"] == 1.0
+
+
+def test_load_cases_reads_style_and_language(tmp_path):
+    path = tmp_path / "dev_realistic.jsonl"
+    rows = [
+        {"id": "x1", "q": "vad gor almi", "cat": "role", "style": "typo"},
+        {"id": "x2", "q": "What does Almi do?", "cat": "role", "style": "en", "lang": "en"},
+        {"id": "x3", "q": "Vad gör Almi?", "cat": "role"},
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    cases = load_cases(path)
+    assert [(c.style, c.lang) for c in cases] == [("typo", ""), ("en", "en"), ("", "")]
+
+
+# --- outcomes and figures per style ---------------------------------------------------------------------
+
+
+def test_outcomes_count_in_and_out_of_scope_apart():
+    rs = [
+        result(case(id="a"), answer("Almi ger lån."), 1),
+        result(case(id="b"), answer("Planen säger inte.", outcome=PARTIAL), 1),
+        result(case(id="c"), answer("", answered=False), None),
+        result(case(id="d"), answer("Almi ger lån."), 1),
+        result(case("out_of_scope", id="e"), answer("", outcome=PARTIAL), None),
+    ]
+    assert outcomes(rs) == {
+        "outcomes_in_scope": "answered 2, partial 1, declined 1",
+        "outcomes_out_of_scope": "answered 0, partial 1, declined 0",
+    }
+    assert outcomes([]) == {}
+
+
+@pytest.fixture
+def styled() -> list[Result]:
+    groups, evidence = [["lån"]], ["lån"]
+    return [
+        result(case(evidence=evidence, answer_any=groups, id="n1", style="nat"), answer("lån"), 1),
+        result(case(evidence=evidence, answer_any=groups, id="t1", style="typo"), answer("fel"), 5),
+        result(case(evidence=evidence, answer_any=groups, id="n2", style="nat"), answer("", False), 2),
+        result(case(answer_any=groups, id="t2", style="typo"), answer("lån"), None),
+        result(case("out_of_scope", id="o1", style="oos"), answer("", False), None),
+        result(case("out_of_scope", id="o2", style="oos"), answer("svar"), None),
+        result(case("out_of_scope", id="o3", style="oos"), answer("", False), None),
+    ]
+
+
+def test_by_style_in_order_of_first_appearance(styled):
+    nat, typo, oos = by_style(styled)
+    assert [nat.style, typo.style, oos.style] == ["nat", "typo", "oos"]
+    assert (nat.n, nat.answer_accuracy, nat.declined_correctly, nat.wrongly_declined) == (2, 0.5, None, 1)
+    assert nat.hit_at_3 == 1.0
+    assert (typo.n, typo.answer_accuracy, typo.wrongly_declined, typo.hit_at_3) == (2, 0.5, 0, 0.0)
+    assert oos.n == 3 and oos.answer_accuracy is None and oos.hit_at_3 is None
+    assert oos.declined_correctly == pytest.approx(2 / 3)
+
+
+def test_by_style_is_empty_without_styles(results):
+    assert by_style(results) == []
+    assert style_table([]) == []
+
+
+def test_style_table_one_row_per_style(styled):
+    header, *rows = style_table(by_style(styled))
+    assert header.split() == ["style", "n", "accuracy", "declined_ok", "wrongly_declined", "hit@3"]
+    assert [row.split() for row in rows] == [
+        ["nat", "2", "0.500", "-", "1", "1.000"],
+        ["typo", "2", "0.500", "-", "0", "0.000"],
+        ["oos", "3", "-", "0.667", "-", "-"],
+    ]
+    assert not any(": " in line for line in [header, *rows])  # not taken for "name: value" lines
+
+
+# --- perturbation ---------------------------------------------------------------------------------------
+
+
+def test_run_variants_asks_single_questions_without_context():
+    cases = [
+        Case("d1.1", "Vad gör Handelskammaren?", "dialog", ["privat"], [["privat"]], "d1"),
+        Case("s1", "Vilka insatsområden finns för arbetsgivare?", "action_area", ["lån"], [["lån"]]),
+    ]
+    asked: list[tuple[str, Context | None]] = []
+
+    def ask(question: str, context: Context | None) -> Answer:
+        asked.append((question, context))
+        return answer("privat lån", retrieved=["lån"])
+
+    results = run(cases, ask)
+    asked.clear()
+    variants = run_variants(results, ask)
+    expected = perturb.variants("s1", cases[1].question)
+    assert [(v.kind, v.result.case.question) for v in variants] == [(v.kind, v.text) for v in expected]
+    assert all(v.original is results[1] for v in variants)  # the dialog turn is not perturbed
+    assert asked == [(v.text, None) for v in expected]
+    assert all(v.result.rank == 1 and v.result.case.id == "s1" for v in variants)
+
+
+def variant(kind: str, original: Result, passes: bool) -> VariantResult:
+    c = original.case
+    if c.in_scope:
+        a = answer("Almi ger lån.") if passes else answer("", answered=False)
+    else:
+        a = answer("", answered=False) if passes else answer("Ett svar.")
+    asked = Case(c.id, f"{kind}: {c.question}", c.category, c.evidence, c.answer_any)
+    return VariantResult(kind, original, result(asked, a, 1 if passes else None))
+
+
+@pytest.fixture
+def perturbed() -> tuple[list[Result], list[VariantResult]]:
+    groups, evidence = [["lån"]], ["lån"]
+    a = result(case(evidence=evidence, answer_any=groups, id="a"), answer("Almi ger lån."), 1)
+    b = result(case(evidence=evidence, answer_any=groups, id="b"), answer("Almi ger lån."), 1)
+    c = result(case(evidence=evidence, answer_any=groups, id="c"), answer("Fel."), 1)
+    o = result(case("out_of_scope", id="o"), answer("", answered=False), None)
+    p = result(case("out_of_scope", id="p"), answer("Ett svar."), None)
+    variants = [
+        variant("typo1", a, True),
+        variant("context", a, True),
+        variant("typo1", b, True),
+        variant("context", b, False),  # b breaks under context
+        variant("typo1", c, True),
+        variant("context", c, False),  # c failed in the original too: not a regression
+        variant("typo1", o, True),
+        variant("context", o, False),  # o answered once a sentence is put in front
+        variant("typo1", p, False),
+    ]
+    return [a, b, c, o, p], variants
+
+
+def test_perturbation_metrics(perturbed):
+    results, variants = perturbed
+    m = perturbation_metrics(results, variants)
+    assert m["perturbed_questions"] == 9
+    assert m["original_answer_accuracy"] == pytest.approx(2 / 3)
+    assert m["perturbed_answer_accuracy"] == pytest.approx(4 / 6)
+    assert m["perturbed_answer_accuracy_typo1"] == 1.0
+    assert m["perturbed_answer_accuracy_context"] == pytest.approx(1 / 3)
+    assert m["original_declined_correctly"] == 0.5
+    assert m["perturbed_declined_correctly"] == pytest.approx(1 / 3)
+    assert m["perturbed_declined_correctly_typo1"] == 0.5
+    assert m["perturbed_declined_correctly_context"] == 0.0
+    assert m["perturbed_hit@3"] == pytest.approx(4 / 6)
+    # Of a and b (correct originally) only a stays correct under every variant; o, declined, does not stay so.
+    assert m["consistency"] == 0.5
+    assert m["consistency_declined"] == 0.0
+    # Kinds come in perturb.KINDS order; kinds not asked are left out.
+    kinds = [name.rsplit("_", 1)[-1] for name in m if name.startswith("perturbed_answer_accuracy_")]
+    assert kinds == ["typo1", "context"]
+
+
+def test_perturbation_metrics_without_out_of_scope_questions(perturbed):
+    results, variants = perturbed
+    inside = [v for v in variants if v.original.case.in_scope]
+    m = perturbation_metrics(results[:3], inside)
+    assert "original_declined_correctly" not in m and "perturbed_declined_correctly" not in m
+    assert m["consistency_declined"] == "n/a"
+
+
+def test_variant_failures_only_where_the_original_passed(perturbed):
+    _, variants = perturbed
+    lines = variant_failures(variants)
+    assert [line.split(" ", 2)[:2] for line in lines] == [["b", "context"], ["o", "context"]]
+    assert lines[0] == "b context 'context: Vad gör Almi?': evidence rank None; declined"
+    assert lines[1].endswith(": answered an out-of-scope question")
+
+
+def test_report_keeps_metrics_first_and_adds_lines_after(styled):
+    lines = report(styled)
+    names = [line.split(":")[0] for line in lines[: len(metrics(styled))]]
+    assert names == list(metrics(styled))
+    rest = lines[len(names) :]
+    assert rest[0].startswith("outcomes_in_scope: ") and rest[1].startswith("outcomes_out_of_scope: ")
+    assert rest[2].split()[0] == "style" and len(rest) == 6  # header and three styles
+
+
+def test_report_with_failures_and_variants(perturbed):
+    results, variants = perturbed
+    lines = report(results, variants, show_failures=True)
+    misses = failures(results) + variant_failures(variants)
+    assert lines[: len(misses)] == misses
+    assert lines[len(misses)].startswith("questions: ")
+    assert lines[-2:] == ["consistency: 0.500", "consistency_declined: 0.000"]
+    assert not any(line.startswith("perturbed_") for line in report(results, show_failures=True))
+
+
+def test_cmd_eval_perturbs_only_the_main_file(tmp_path, monkeypatch, capsys):
+    main = tmp_path / "dev.jsonl"
+    main.write_text(
+        json.dumps({"id": "m1", "q": "Vilka insatsområden finns?", "cat": "fact", "answer_any": [["lån"]]})
+        + "\n",
+        encoding="utf-8",
+    )
+    dialogs = tmp_path / "dialogs.jsonl"
+    dialogs.write_text(json.dumps({"id": "dd1", "turns": [{"q": "Vad gör Almi?", "answer_any": [["lån"]]}]}))
+    asked: list[str] = []
+
+    def ask(question: str, context: Context | None = None) -> Answer:
+        asked.append(question)
+        return answer("lån" if "insatsområden" in question else "fel")
+
+    monkeypatch.setattr(bot, "_load_qa", lambda config: SimpleNamespace(answer=ask))
+    assert bot.main(["eval", str(main), "--perturb", "--failures", "--dialogs", str(dialogs)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert asked[:2] == ["Vad gör Almi?", "Vilka insatsområden finns?"]
+    assert len(asked) == 2 + len(perturb.variants("m1", "Vilka insatsområden finns?"))
+    main_part = out[out.index(f"== {main}") + 1 :]
+    # The variants that lose "insatsområden" (no å, a typo in it) fail where the original passed.
+    assert main_part[0].startswith("m1 no_diacritics 'Vilka insatsomraden finns?': answer misses")
+    assert "consistency: 0.000" in main_part
+    assert "answer_accuracy: 1.000" in main_part and "original_answer_accuracy: 1.000" in main_part
+    assert not any(line.startswith("perturbed_") for line in out[: out.index(f"== {main}")])
