@@ -16,6 +16,7 @@ from index.config import Config
 from index.embed import Embedder, make_embedder
 from index.glossary import Glossary
 from index.knowledge import load_document
+from index.normalise import Normaliser
 from index.search import HybridSearcher
 from index.store import ensure_index
 from index.text import detect_language
@@ -48,6 +49,9 @@ class QA:
         self.searcher = searcher
         self.composer = composer
         self.report = report
+        self.normaliser = Normaliser(
+            (c.search_text for c in searcher.chunks), searcher.decompounder, searcher.stored.lexicon
+        )
 
     @classmethod
     def load(cls, config: Config, progress: Callable[[str], None] | None = None) -> QA:
@@ -73,6 +77,8 @@ class QA:
         """Answer a question; `context` is the previous answer's `context`, for follow-up questions."""
         question = " ".join(question.split())[:MAX_QUESTION_CHARS]
         lang = detect_language(question)
+        if lang == "sv":
+            question = self.normaliser.normalise(question).text
         first = self.glossary.translate(question) if lang == "en" else None
         resolved = resolve(question, context, self.actors, first.swedish if first else "")
         # The plan's own names for what the question calls otherwise: "AF" -> Arbetsförmedlingen, YH -> …

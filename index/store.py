@@ -1,8 +1,8 @@
 """Build, persist and load the index: chunks, their vectors (FAISS) and sentence vectors, with a manifest.
 
 Layout: <index_dir> is a symlink to <index_dir>.builds/<build id>/, holding manifest.json, chunks.json,
-chunks.faiss and sentences.npy. A rebuild writes a new build folder, then swaps the symlink atomically, so a
-reader never sees half an index. The BM25 side is rebuilt in memory at load (milliseconds).
+chunks.faiss, sentences.npy and lexicon.txt. A rebuild writes a new build folder, then swaps the symlink
+atomically, so a reader never sees half an index. The BM25 side is rebuilt in memory at load (milliseconds).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import faiss
@@ -22,9 +22,10 @@ import numpy as np
 from index.chunk import Chunk, chunk_document
 from index.embed import Embedder
 from index.knowledge import load_document
+from index.normalise import build_lexicon, load_lexicon
 from index.text import split_sentences
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4  # 4: lexicon.txt (known Swedish words, for typo correction)
 BATCH = 16
 
 Progress = Callable[[str], None]
@@ -62,6 +63,7 @@ class StoredIndex:
     sentences: list[Sentence]
     chunk_vectors: faiss.Index
     sentence_vectors: np.ndarray
+    lexicon: dict[str, str] = field(default_factory=dict)  # known Swedish words: folded -> spelling
 
 
 def knowledge_checksum(path: Path) -> str:
@@ -157,6 +159,7 @@ def _write_atomically(
     (build / "chunks.json").write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
     faiss.write_index(vectors, str(build / "chunks.faiss"))
     np.save(build / "sentences.npy", sentence_matrix)
+    build_lexicon(build)
     # The manifest is written last: a build folder without one is incomplete and never used.
     (build / "manifest.json").write_text(json.dumps(asdict(manifest), indent=2), encoding="utf-8")
     if index_dir.exists() and not index_dir.is_symlink():
@@ -192,7 +195,7 @@ def load_index(index_dir: Path, embedder: Embedder) -> StoredIndex:
         raise IndexUnavailable(
             f"Indexet i {index_dir} är inkonsekvent. Bygg om det: python bot.py index build"
         )
-    return StoredIndex(manifest, chunks, sentences, chunk_vectors, sentence_vectors)
+    return StoredIndex(manifest, chunks, sentences, chunk_vectors, sentence_vectors, load_lexicon(folder))
 
 
 def ensure_index(

@@ -1,8 +1,13 @@
-"""Text analysis for Swedish (and some English): tokens, stems, compounds, sentences, language."""
+"""Text analysis for Swedish (and some English): tokens, stems, compounds, sentences, language.
+
+Every comparison of words goes through `tokens`, which folds case and diacritics ("Länsstyrelsen" and
+"lansstyrelsen" are one token), so the index, the question and every cue list meet in one normal form.
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -10,19 +15,43 @@ import Stemmer
 
 TOKEN = re.compile(r"[0-9]+(?:[ .,][0-9]{3})*|[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
 
-SWEDISH_STOPWORDS = frozenset(
+
+def _fold_table() -> dict[int, str]:
+    """Latin letters with diacritics to their base letter, one character for one (spans stay valid)."""
+    table = {}
+    for code in range(0xC0, 0x250):
+        base = unicodedata.normalize("NFKD", chr(code))[0]
+        if base != chr(code) and base.isascii() and base.isalpha():
+            table[code] = base
+    return table
+
+
+_FOLD = _fold_table()
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics: "Förordet" -> "forordet". Same length as the input."""
+    return text.lower().translate(_FOLD)
+
+
+SWEDISH_FUNCTION_WORDS = frozenset(
     """
-    alla allt alltså andra annan annat att av bara bland blev bli blir blivit bör både da dag de dem den denna
+    alla allt alltså andra annan annat att av bara bland blev bli blir blivit bör både dag de dem den denna
     dess dessa det detta dig din dina ditt du där då efter eftersom ej eller en er era ert ett fick finns fler
     flera från får fått för genom ha hade han hans har hela helt henne hennes hon honom hur här hos i ibland
     icke igen in inför inga ingen inget inom inte ja jag kan kommer kunde man med mellan men mer mig min mina
-    mitt mot mycket ni nu när någon något några och om oss på sa sadan samma sedan sig sin sina sitt sjalv
+    mitt mot mycket ni nu när någon något några och om oss på samma sedan sig sin sina sitt
     själv ska skall skulle som så sådan sådana sådant till under upp ut utan vad var vara vare varför varit
     varje vars vart vem vi vid vilka vilken vilket vår våra vårt än är åt över också även ännu enligt
     gör göra säger står stå hur mycket många någon finns fanns blir får kan måste ska mig oss er vill
-    plan planen handlingsplan handlingsplanen dokumentet skriva skriver skrev skrivit betyder menas
+    dom ngn nåt nån sån sånt
     """.split()
 )
+# Words that ask about the document itself rather than its content.
+_DOCUMENT_WORDS = (
+    "plan planen handlingsplan handlingsplanen dokumentet skriva skriver skrev skrivit betyder menas"
+)
+SWEDISH_STOPWORDS = frozenset(fold(w) for w in [*SWEDISH_FUNCTION_WORDS, *_DOCUMENT_WORDS.split()])
 ENGLISH_STOPWORDS = frozenset(
     """
     a about above after again all also am an and any are as at be because been before being below between
@@ -37,7 +66,7 @@ ENGLISH_STOPWORDS = frozenset(
 )
 # Words that mark a question as English even when it is short.
 _ENGLISH_MARKERS = frozenset("the what which who how why when does do is are plan about please tell".split())
-_SWEDISH_MARKERS = frozenset("vad vilka vilken vem hur varför när är och det som om för att på".split())
+_SWEDISH_MARKERS = frozenset(fold("vad vilka vilken vem hur varför när är och det som om för att på").split())
 
 # Abbreviations whose full stop does not end a sentence.
 _ABBREVIATIONS = ("bl.a.", "t.ex.", "bl. a.", "m.m.", "dvs.", "t.o.m.", "s.k.", "ca.", "resp.", "m.fl.")
@@ -47,9 +76,9 @@ _stemmer = Stemmer.Stemmer("swedish")
 
 
 def tokens(text: str) -> list[str]:
-    """Lower-cased word and number tokens; numbers keep their inner spaces removed ("3 345" -> "3345")."""
+    """Folded word and number tokens (see `fold`); numbers lose their inner spaces ("3 345" -> "3345")."""
     out = []
-    for match in TOKEN.findall(text.lower()):
+    for match in TOKEN.findall(fold(text)):
         out.append(re.sub(r"(?<=\d)[ .,](?=\d{3})", "", match) if match[0].isdigit() else match)
     return out
 
@@ -75,7 +104,7 @@ def detect_language(text: str) -> str:
     words = tokens(text)
     english = sum(w in _ENGLISH_MARKERS or w in ENGLISH_STOPWORDS for w in words)
     swedish = sum(w in _SWEDISH_MARKERS or w in SWEDISH_STOPWORDS for w in words)
-    if re.search(r"[åäö]", text.lower()):
+    if re.search(r"[åäö]", text.lower()):  # tokens are folded; the letters themselves still tell
         swedish += 1
     return "en" if english > swedish else "sv"
 

@@ -1,0 +1,125 @@
+"""Question normalisation: restore å/ä/ö and correct typos against the plan's own vocabulary.
+
+Matching is already case- and diacritic-insensitive (`index.text.tokens` folds). This module gives the
+question back in the plan's spelling, so that the embedder, which does see diacritics and typos, reads
+"vad gör länsstyrelsen" for "vad gor lansstyrelsen" and "arbetsgivare" for "arbetsgiavre":
+
+- a word the plan (or Swedish function words) has, up to diacritics, takes the plan's spelling;
+- a word that is neither the plan's nor a known Swedish word (wordfreq's list, stored with the index) nor a
+  compound of the plan's words is corrected to the closest word of the plan within a small edit distance
+  (rapidfuzz, optimal string alignment: a swap of two letters is one edit);
+- anything else is left as written: a correct word is never changed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from index.text import SWEDISH_FUNCTION_WORDS, TOKEN, Decompounder, fold
+
+LEXICON_FILE = "lexicon.txt"
+LEXICON_MIN_ZIPF = 2.5  # wordfreq: about once per 3 million words; rarer entries are often misspellings
+MIN_CORRECTED = 5  # shorter words are too ambiguous to correct ("mal": mål, mal, mall …)
+
+
+@dataclass(frozen=True)
+class Normalised:
+    text: str  # the question in the plan's spelling (what is embedded and analysed)
+    corrections: tuple[tuple[str, str], ...]  # (as written, as corrected), typos only; accents not listed
+
+
+class Normaliser:
+    def __init__(self, plan_texts: Iterable[str], decompounder: Decompounder, lexicon: dict[str, str]):
+        counts = Counter(m.lower() for text in plan_texts for m in TOKEN.findall(text) if m.isalpha())
+        counts.update({w: 1 for w in SWEDISH_FUNCTION_WORDS if w not in counts})
+        # The plan's most frequent spelling of each folded word: "lansstyrelsen" -> "länsstyrelsen".
+        self._spelling: dict[str, str] = {}
+        for word, _ in counts.most_common():
+            self._spelling.setdefault(fold(word), word)
+        self._frequency = {fold(w): n for w, n in counts.items()}
+        self._choices = list(self._spelling)
+        self._decompounder = decompounder
+        self._lexicon = lexicon  # folded -> spelling, for Swedish words the plan does not use
+        # Typos rarely hit the first letter; searching only words that share it keeps the large list fast.
+        self._lexicon_by_initial: dict[str, list[str]] = {}
+        for key in lexicon:
+            self._lexicon_by_initial.setdefault(key[0], []).append(key)
+
+    def normalise(self, text: str) -> Normalised:
+        corrections: list[tuple[str, str]] = []
+
+        def replace(match: re.Match[str]) -> str:
+            word = match.group()
+            if not word.isalpha():
+                return word
+            better = self.spell(word)
+            if better is None:
+                return word
+            if fold(better) != fold(word):
+                corrections.append((word, better))
+            return _same_case(word, better)
+
+        return Normalised(_WORD.sub(replace, text), tuple(corrections))
+
+    def spell(self, word: str) -> str | None:
+        """The plan's spelling of `word`, or None to keep it as written."""
+        lower, key = word.lower(), fold(word)
+        if lower in self._spelling.values() or lower in SWEDISH_FUNCTION_WORDS:
+            return None
+        for spelling in (self._spelling, self._lexicon):
+            if key in spelling:  # only restores letters that are missing, never changes ones typed
+                return spelling[key] if lower == key and spelling[key] != lower else None
+        if len(key) < MIN_CORRECTED or self._decompounder.parts(key):
+            return None
+        # The plan's words first: a typo in a question about the plan is most likely one of them.
+        return self._closest(key, self._choices, self._spelling) or self._closest(
+            key, self._lexicon_by_initial.get(key[0], []), self._lexicon
+        )
+
+    def _closest(self, key: str, choices: list[str], spelling: dict[str, str]) -> str | None:
+        limit = 1 if len(key) < 8 else 2
+        found = process.extract(key, choices, scorer=OSA.distance, score_cutoff=limit, limit=8)
+        if not found:
+            return None
+        # Fewest edits; then a candidate that keeps the first letter; then the more frequent word.
+        best = min(found, key=lambda c: (c[1], c[0][0] != key[0], -self._frequency.get(c[0], 0), c[2]))
+        return spelling[best[0]]
+
+
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+def _same_case(original: str, replacement: str) -> str:
+    if original.isupper() and len(original) > 1:
+        return replacement.upper()
+    if original[:1].isupper():
+        return replacement[:1].upper() + replacement[1:]
+    return replacement
+
+
+def build_lexicon(folder: Path) -> None:
+    """Store the known Swedish words beside the index, most frequent first: what the normaliser never
+    corrects, and the spelling it restores ("namns" -> "nämns")."""
+    from wordfreq import get_frequency_dict  # build time only; the list loads in about 0.3 s
+
+    minimum = 10 ** (LEXICON_MIN_ZIPF - 9)
+    frequencies = get_frequency_dict("sv")  # most frequent first
+    words = [w for w, f in frequencies.items() if f >= minimum and w.isalpha() and w == w.lower()]
+    (folder / LEXICON_FILE).write_text("\n".join(words), encoding="utf-8")
+
+
+def load_lexicon(folder: Path) -> dict[str, str]:
+    """Folded word -> its most frequent spelling."""
+    path = folder / LEXICON_FILE
+    lexicon: dict[str, str] = {}
+    if path.exists():
+        for word in path.read_text(encoding="utf-8").split():
+            lexicon.setdefault(fold(word), word)
+    return lexicon
