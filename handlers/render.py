@@ -16,9 +16,11 @@ def sources_heading(count: int, lang: str) -> str:
     return one if count == 1 else many
 
 
-def sources_line(answer: Answer, markers: bool = False) -> str:
-    """ "Källor: Aktörer › Almi, s. 24 · …"; with `markers`, each label gets its citation number "[n]"."""
-    sources = answer.unique_sources
+def sources_line(answer: Answer, markers: bool = False, limit: int | None = None) -> str:
+    """ "Källor: Aktörer › Almi, s. 24 · …"; with `markers`, each label gets its citation number "[n]".
+
+    `limit` keeps the first sources only (Teams cites at most 20), so that the line lists what is cited."""
+    sources = answer.unique_sources[:limit]
     if not sources:
         return ""
     labels = [f"{s.label} [{n}]" if markers else s.label for n, s in enumerate(sources, start=1)]
@@ -30,8 +32,8 @@ def body_markdown(answer: Answer) -> str:
     return "\n\n".join(part for part in (answer.note, answer.lead, answer.body) if part)
 
 
-def markdown(answer: Answer, markers: bool = False) -> str:
+def markdown(answer: Answer, markers: bool = False, limit: int | None = None) -> str:
     """The whole answer as Markdown: body, then the sources line."""
-    line = sources_line(answer, markers)
+    line = sources_line(answer, markers, limit)
     body = body_markdown(answer)
     return f"{body}\n\n{line}" if line else body

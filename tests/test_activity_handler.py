@@ -22,7 +22,7 @@ from botbuilder.schema import (
 )
 
 from handlers import messages
-from handlers.answer_types import Answer
+from handlers.answer_types import DECLINED, PARTIAL, Answer, Source
 from handlers.botframework.activity_handler import (
     MAX_QUESTION_CHARS,
     KompetensBot,
@@ -51,8 +51,7 @@ class FakeQA:
         self.threads.append(threading.current_thread().name)
         return Answer(
             question=question,
-            text=f"SVAR på: {question}",
-            answered=True,
+            body=f"SVAR på: {question}",
             lang=self.lang,
             suggestions=list(self.suggestions),
             context=context_after(question),
@@ -178,6 +177,56 @@ async def test_truncation_note_follows_the_answer_language() -> None:
     adapter, _ = make_bot(FakeQA(lang="en"))
     replies = await send(adapter, "What does Almi do? " + "very " * 500)
     assert replies[0].text.startswith(messages.truncated_note(MAX_QUESTION_CHARS, "en"))
+
+
+ALMI = Source("almi-1", "Aktörer > Almi", 27, "Aktörer – Almi\nAlmi erbjuder lån.", 0.9)
+REKO = Source("reko-1", "Aktörer > REKO", 31, "Aktörer – REKO\nREKO samordnar.", 0.5)
+
+
+class StructuredQA:
+    """Answers as the engine does, with the parts kept apart: a partial answer for "budget", a decline for
+    "pizza", a body that reads like a sources line for "källor", else an answer with two sources."""
+
+    def answer(self, question: str, context: Context | None = None) -> Answer:
+        if "pizza" in question:
+            return Answer(question, "Det kan jag inte svara på.", outcome=DECLINED)
+        if "budget" in question:
+            return Answer(
+                question, "Almi erbjuder lån.", PARTIAL, [ALMI], note="Planen anger ingen budget för Almi."
+            )
+        if "källor" in question:
+            return Answer(question, "Svar.\n\nKällor: x", sources=[ALMI])
+        return Answer(question, "Almi erbjuder lån.", sources=[ALMI, REKO, ALMI])
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Vad gör Almi?", "Almi erbjuder lån.\n\nKällor: Aktörer › Almi, s. 27 · Aktörer › REKO, s. 31"),
+        (
+            "Vilken budget har Almi?",
+            "Planen anger ingen budget för Almi.\n\nAlmi erbjuder lån.\n\nKälla: Aktörer › Almi, s. 27",
+        ),
+        ("Vad kostar en pizza?", "Det kan jag inte svara på."),
+        # The body is rendered as it is: nothing parses a sources line back out of it.
+        ("Vilka källor finns?", "Svar.\n\nKällor: x\n\nKälla: Aktörer › Almi, s. 27"),
+    ],
+)
+async def test_other_channels_get_the_answer_rendered_as_markdown(question: str, expected: str) -> None:
+    adapter, _ = make_bot(StructuredQA())
+    [reply] = await send(adapter, question)
+    assert reply.text == expected
+    assert reply.text_format == TextFormatTypes.markdown
+    assert not reply.attachments and not reply.entities and reply.channel_data is None
+
+
+async def test_truncation_note_comes_before_a_partial_answer() -> None:
+    adapter, _ = make_bot(StructuredQA())
+    [reply] = await send(adapter, "Vilken budget har Almi? " + "mycket " * 400)
+    note = messages.truncated_note(MAX_QUESTION_CHARS, "sv")
+    assert reply.text == (
+        f"{note}\n\nPlanen anger ingen budget för Almi.\n\nAlmi erbjuder lån.\n\nKälla: Aktörer › Almi, s. 27"
+    )
 
 
 def test_truncate_prefers_a_word_boundary() -> None:

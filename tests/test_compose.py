@@ -26,11 +26,12 @@ def test_fact_answer_quotes_the_plan_and_cites_section_and_page(real_qa) -> None
     assert answer.sources[0].section == "Aktörer > Almi"
     assert isinstance(answer.sources[0].page, int)
     assert answer.text.rstrip().endswith(f"Källa: Aktörer › Almi, s. {answer.sources[0].page}")
+    assert "Källa:" not in answer.body  # the sources are data; the sources line is rendered from them
 
 
 def test_answer_sentences_come_from_the_cited_passages(real_qa) -> None:
     answer = real_qa.answer("Varför står vård och omsorg inför dubbla utmaningar?")
-    body = answer.text.split("\n\nKäll")[0]
+    body = answer.body  # the answer without its sources line
     cited = " ".join(s.text for s in answer.sources)
     for sentence in body.replace("**", "").split(". "):
         assert sentence.strip(" .\n") in cited
@@ -95,7 +96,8 @@ def test_retrieved_passages_are_at_least_five_and_best_first(real_qa) -> None:
 
 def test_json_contract(real_qa) -> None:
     data = real_qa.answer("Vad gör Almi?").to_json()
-    assert set(data) == {"question", "answer", "answered", "sources", "retrieved", "suggestions"}
+    assert set(data) == {"question", "answer", "answered", "outcome", "sources", "retrieved", "suggestions"}
+    assert (data["answered"], data["outcome"]) == (True, "answered")
     assert set(data["sources"][0]) == {"id", "section", "page", "text", "score"}
     json.dumps(data)  # serialisable as it is
 

@@ -19,7 +19,7 @@ from aiohttp.test_utils import TestClient, make_mocked_request
 from conftest import Start
 
 from handlers import messages
-from handlers.answer_types import Answer
+from handlers.answer_types import Answer, Source
 from handlers.botframework.directline import (
     LOCAL_DIRECTLINE,
     Conversation,
@@ -35,14 +35,15 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 LOCAL = Config()  # no MicrosoftAppId and no DIRECTLINE_SECRET: the local Direct Line
 SECURED = Config(app_id="00000000-0000-0000-0000-000000000001", app_password="pw", app_tenant_id="t")
 DL = "/v3/directline"
+ALMI = Source("almi-1", "Aktörer > Almi", 30, "Aktörer – Almi\nAlmi erbjuder lån.", 0.9)
 
 
 class FakeQA:
     def answer(self, question: str, context: Context | None = None) -> Answer:
         return Answer(
             question=question,
-            text=f"SVAR på: {question}\n\nKälla: Aktörer › Almi, s. 30",
-            answered=True,
+            body=f"SVAR på: {question}",
+            sources=[ALMI],
             suggestions=["Vad gör REKO?"],
         )
 

@@ -40,7 +40,7 @@ class FakeQA:
     def answer(self, question: str, context: Context | None = None) -> Answer:
         if "boom" in question:
             raise RuntimeError("simulated engine failure")
-        return Answer(question=question, text=f"SVAR på: {question}", answered=True)
+        return Answer(question=question, body=f"SVAR på: {question}")
 
 
 class ContextQA:
@@ -50,8 +50,7 @@ class ContextQA:
         earlier = context.question if context else "-"
         return Answer(
             question=question,
-            text=f"SVAR på: {question} | efter: {earlier}",
-            answered=True,
+            body=f"SVAR på: {question} | efter: {earlier}",
             context=Context(question=question, topic=question),
         )
 
@@ -61,9 +60,7 @@ SUGGESTIONS = ["Vad gör REKO?", "Vad gör Almi?", "Hur kan insatser finansieras
 
 class SuggestingQA:
     def answer(self, question: str, context: Context | None = None) -> Answer:
-        return Answer(
-            question=question, text=f"SVAR på: {question}", answered=True, suggestions=list(SUGGESTIONS)
-        )
+        return Answer(question=question, body=f"SVAR på: {question}", suggestions=list(SUGGESTIONS))
 
 
 @pytest.fixture

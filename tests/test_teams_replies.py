@@ -31,8 +31,8 @@ from conftest import Start
 from connector import FakeConnector
 from msrest import Serializer
 
-from handlers import messages
-from handlers.answer_types import Answer, Source
+from handlers import messages, render
+from handlers.answer_types import DECLINED, PARTIAL, Answer, Source
 from handlers.botframework import create_app, teams
 from handlers.botframework.activity_handler import KompetensBot
 from handlers.botframework.app import BOT
@@ -68,22 +68,31 @@ INSATSER = Source(
     score=0.5,
 )
 SUGGESTIONS = ["Vad gör REKO?", "Vad gör Arbetsförmedlingen?", "Hur kan insatser finansieras?", "Vad är YH?"]
-ANSWER_TEXT = (
+# The answer's body, in Markdown: the sources are data (Answer.sources), never part of the body.
+ANSWER_BODY = (
     "Almi erbjuder lån och affärsutveckling till företag med tillväxtpotential.\n\n"
     "Planen tar också upp Almi här:\n"
     "- Exempelvis Almi, Arbetsförmedlingen och Region Örebro län. "
     "(Förbättra arbetsgivarnas strategiska arbete › Insatsområden, s. 22)\n"
-    "- Det företagsfrämjande systemet, exempelvis Almi.\n\n"
+    "- Det företagsfrämjande systemet, exempelvis Almi."
+)
+SOURCES_LINE = (
     "Källor: Aktörer › Almi, s. 27 · Förbättra arbetsgivarnas strategiska arbete › Insatsområden, s. 22"
 )
+MARKED_SOURCES_LINE = (
+    "Källor: Aktörer › Almi, s. 27 [1] · "
+    "Förbättra arbetsgivarnas strategiska arbete › Insatsområden, s. 22 [2]"
+)
+# What Web Chat, the Emulator and the CLI show: body and sources line, rendered by handlers.render.
+ANSWER_TEXT = f"{ANSWER_BODY}\n\n{SOURCES_LINE}"
 DECLINE = "Det kan jag tyvärr inte svara på."
+LACKING = "Planen anger ingen budget för Almi."
 
 
 def almi_answer(question: str = "Vad gör Almi?", **fields: Any) -> Answer:
     values: dict[str, Any] = {
         "question": question,
-        "text": ANSWER_TEXT,
-        "answered": True,
+        "body": ANSWER_BODY,
         # A repeated label (two chunks of one section) is cited once.
         "sources": [ALMI, INSATSER, Source("almi-104", "Aktörer > Almi", 27, "Aktörer – Almi\nMer.", 0.4)],
         "suggestions": list(SUGGESTIONS),
@@ -93,8 +102,14 @@ def almi_answer(question: str = "Vad gör Almi?", **fields: Any) -> Answer:
     return Answer(**values)
 
 
+def partial_answer(question: str = "Vilken budget har Almi?", **fields: Any) -> Answer:
+    """The plan does not say what was asked (Almi's budget), but says what Almi does."""
+    return almi_answer(question, **{"outcome": PARTIAL, "note": LACKING, **fields})
+
+
 class FakeQA:
-    """Answers about Almi with two sources and four suggestions; declines questions about pizza."""
+    """Answers about Almi with two sources and four suggestions; declines questions about pizza; answers
+    questions about a budget in part (the plan has none)."""
 
     def __init__(self) -> None:
         self.questions: list[str] = []
@@ -102,7 +117,9 @@ class FakeQA:
     def answer(self, question: str, context: Context | None = None) -> Answer:
         self.questions.append(question)
         if "pizza" in question:
-            return Answer(question=question, text=DECLINE, answered=False)
+            return Answer(question=question, body=DECLINE, outcome=DECLINED)
+        if "budget" in question:
+            return partial_answer(question)
         return almi_answer(question)
 
 
@@ -240,7 +257,8 @@ def test_answer_card_structure() -> None:
         {"type": "Action.Submit", "title": q, "data": {"msteams": {"type": "imBack", "value": q}}}
         for q in SUGGESTIONS[:3]
     ]
-    assert card["fallbackText"] == ANSWER_TEXT.replace(", s. 27 · ", ", s. 27 [1] · ") + " [2]"
+    assert card["fallbackText"] == f"{ANSWER_BODY}\n\n{MARKED_SOURCES_LINE}"
+    assert card["fallbackText"] == render.markdown(almi_answer(), markers=True)
     # answer_card() renders the same card (used to preview it in a browser).
     without_fallback = {k: v for k, v in card.items() if k != "fallbackText"}
     assert {
@@ -249,20 +267,20 @@ def test_answer_card_structure() -> None:
 
 
 def test_card_with_one_source_says_kalla_and_english_says_sources() -> None:
-    one = teams.answer_message(
-        almi_answer(sources=[ALMI], text="Almi lånar ut.\n\nKälla: Aktörer › Almi, s. 27")
-    )
+    one = teams.answer_message(almi_answer(sources=[ALMI], body="Almi lånar ut."))
     card, entity = assert_teams_answer(wire(one))
     assert [b["text"] for b in card["body"]] == ["Almi lånar ut.", "Källa", "Aktörer › Almi, s. 27 [1]"]
     assert card["fallbackText"] == "Almi lånar ut.\n\nKälla: Aktörer › Almi, s. 27 [1]"
     assert [c["appearance"]["name"] for c in entity["citation"]] == ["Aktörer › Almi, s. 27"]
     english = teams.answer_message(
-        almi_answer(lang="en", text="The plan says (in Swedish):\n\nAlmi lånar ut.\n\nSources: a · b")
+        almi_answer(lang="en", lead="The plan says (in Swedish):", body="Almi lånar ut.")
     )
     card, _ = assert_teams_answer(wire(english))
     texts = [b["text"] for b in card["body"]]
-    assert "Sources" in texts
+    # The lead and the body are paragraphs of their own; the summary is the body, not the lead.
+    assert texts[:3] == ["The plan says (in Swedish):", "Almi lånar ut.", "Sources"]
     assert not any(t.startswith("Sources:") for t in texts)
+    assert english.summary == "Almi lånar ut."
     assert card["fallbackText"] == (
         "The plan says (in Swedish):\n\nAlmi lånar ut.\n\nSources: Aktörer › Almi, s. 27 [1] · "
         "Förbättra arbetsgivarnas strategiska arbete › Insatsområden, s. 22 [2]"
@@ -275,18 +293,75 @@ def test_card_without_sources_or_suggestions_has_no_section_or_actions() -> None
     assert "actions" not in card
 
 
-@pytest.mark.parametrize(
-    ("text", "body", "heading"),
-    [
-        ("Svar.\n\nKälla: A, s. 1", "Svar.", "Källa"),
-        ("Svar.\n\n- a\n- b\n\nKällor: A, s. 1 · B, s. 2\n", "Svar.\n\n- a\n- b", "Källor"),
-        ("Lead:\n\nAnswer.\n\nSources: A · B", "Lead:\n\nAnswer.", "Sources"),
-        ("Svar utan källor.", "Svar utan källor.", None),
-        ("Källor: i texten, inte sist.\n\nMer text.", "Källor: i texten, inte sist.\n\nMer text.", None),
-    ],
-)
-def test_split_sources_line(text: str, body: str, heading: str | None) -> None:
-    assert teams.split_sources_line(text) == (body, heading)
+def test_no_rendered_answer_is_parsed_back() -> None:
+    """The sources are data: a body that itself reads like a sources line is shown as it is, everywhere."""
+    body = "Svar.\n\nKällor: x"  # e.g. a quoted passage ending in such a line
+    answer = almi_answer(body=body, sources=[ALMI])
+    assert not hasattr(teams, "split_sources_line")
+    card, entity = assert_teams_answer(wire(teams.answer_message(answer)))
+    assert [b["text"] for b in card["body"]] == ["Svar.", "Källor: x", "Källa", "Aktörer › Almi, s. 27 [1]"]
+    assert card["fallbackText"] == "Svar.\n\nKällor: x\n\nKälla: Aktörer › Almi, s. 27 [1]"
+    assert [c["appearance"]["name"] for c in entity["citation"]] == ["Aktörer › Almi, s. 27"]
+    assert render.markdown(answer) == "Svar.\n\nKällor: x\n\nKälla: Aktörer › Almi, s. 27"
+    # Without sources, nothing is taken away from the body, and no section or citation is made up.
+    bare = teams.answer_message(almi_answer(body=body, sources=[]))
+    card, entity = assert_teams_answer(wire(bare))
+    assert [b["text"] for b in card["body"]] == ["Svar.", "Källor: x"]
+    assert card["fallbackText"] == body
+    assert "citation" not in entity
+
+
+def test_partial_answer_card_says_first_what_the_plan_lacks() -> None:
+    message = teams.answer_message(partial_answer())
+    card, entity = assert_teams_answer(wire(message))
+    blocks = card["body"]
+    # The note first, in bold, and a separator line before the plan's part.
+    assert blocks[0] == {"type": "TextBlock", "text": LACKING, "wrap": True, "weight": "Bolder"}
+    assert blocks[1]["text"] == "Almi erbjuder lån och affärsutveckling till företag med tillväxtpotential."
+    assert blocks[1]["separator"] is True and blocks[1]["spacing"] == "Medium"
+    assert "weight" not in blocks[1]
+    assert not any(b.get("weight") == "Bolder" for b in blocks[1:] if b["text"] not in SOURCE_HEADINGS)
+    # The sources, as a section with markers and as citations, exactly as on an answer.
+    assert sources_lines(card) == (
+        "Källor",
+        [
+            "Aktörer › Almi, s. 27 [1]",
+            "Förbättra arbetsgivarnas strategiska arbete › Insatsområden, s. 22 [2]",
+        ],
+    )
+    assert [c["appearance"]["name"] for c in entity["citation"]] == [
+        "Aktörer › Almi, s. 27",
+        "Förbättra arbetsgivarnas strategiska arbete › Insatsområden, s. 22",
+    ]
+    # Feedback stays on; the fallback and the summary start with what the plan lacks.
+    assert message.channel_data == {"feedbackLoopEnabled": True}
+    assert card["fallbackText"] == f"{LACKING}\n\n{ANSWER_BODY}\n\n{MARKED_SOURCES_LINE}"
+    assert message.summary == LACKING
+    assert [a["title"] for a in card["actions"]] == SUGGESTIONS[:3]
+
+
+def test_partial_answer_card_with_truncation_note_and_lead() -> None:
+    answer = partial_answer(lang="en", lead="The plan says (in Swedish):", note="The plan has no budget.")
+    card, _ = assert_teams_answer(wire(teams.answer_message(answer, note="_Long question._")))
+    blocks = card["body"]
+    assert [b["text"] for b in blocks[:4]] == [
+        "_Long question._",
+        "The plan has no budget.",
+        "The plan says (in Swedish):",
+        "Almi erbjuder lån och affärsutveckling till företag med tillväxtpotential.",
+    ]
+    assert "weight" not in blocks[0] and "separator" not in blocks[0]
+    assert (
+        blocks[1]["weight"] == "Bolder" and blocks[1]["spacing"] == "Medium" and "separator" not in blocks[1]
+    )
+    assert blocks[2]["separator"] is True and "weight" not in blocks[2]
+    assert card["fallbackText"].startswith(
+        "_Long question._\n\nThe plan has no budget.\n\nThe plan says (in Swedish):\n\nAlmi erbjuder"
+    )
+    assert card["fallbackText"].endswith(
+        "\n\nSources: Aktörer › Almi, s. 27 [1] · "
+        "Förbättra arbetsgivarnas strategiska arbete › Insatsområden, s. 22 [2]"
+    )
 
 
 def test_welcome_card_message_has_summary_and_no_text() -> None:
@@ -309,13 +384,10 @@ def test_welcome_card_message_has_summary_and_no_text() -> None:
 
 
 def test_answer_text_gets_a_marker_per_cited_source() -> None:
-    marked = (
-        "\n\nKällor: Aktörer › Almi, s. 27 [1] · "
-        "Förbättra arbetsgivarnas strategiska arbete › Insatsområden, s. 22 [2]"
-    )
-    sources = teams.cited_sources(almi_answer().sources)
+    marked = f"\n\n{MARKED_SOURCES_LINE}"
+    sources = teams.cited_sources(almi_answer())
     assert [s.id for s in sources] == ["almi-103", "insatsområden-086"]
-    assert teams.text_with_citations(ANSWER_TEXT, sources, "sv").endswith(marked)
+    assert teams.fallback_text(almi_answer()).endswith(marked)
     message = teams.answer_message(almi_answer())
     assert message.text is None
     assert message.suggested_actions is None
@@ -323,7 +395,7 @@ def test_answer_text_gets_a_marker_per_cited_source() -> None:
     card = answer_card_of(message)
     assert card["fallbackText"].startswith("Almi erbjuder lån")
     assert card["fallbackText"].endswith(marked)
-    assert card["fallbackText"] == teams.text_with_citations(ANSWER_TEXT, sources, "sv")
+    assert card["fallbackText"] == teams.fallback_text(almi_answer())
     assert sources_lines(card) == (
         "Källor",
         [
@@ -472,6 +544,18 @@ async def test_teams_answer_has_ai_label_citations_feedback_and_follow_ups() -> 
     assert card == answer_card_of(reply)
     assert [a["data"]["msteams"]["value"] for a in card["actions"]] == SUGGESTIONS[:3]
     assert sources_lines(card)[1][0] == "Aktörer › Almi, s. 27 [1]"
+
+
+@session_loop
+async def test_teams_partial_answer_is_a_card_with_citations_and_feedback() -> None:
+    adapter, _ = teams_bot()
+    [reply] = await send(adapter, "Vilken budget har Almi?")
+    assert reply.text is None
+    card, entity = assert_teams_answer(wire(reply))
+    assert card["body"][0]["text"] == LACKING and card["body"][0]["weight"] == "Bolder"
+    assert card["body"][1]["separator"] is True
+    assert [c["position"] for c in entity["citation"]] == [1, 2]
+    assert reply.channel_data == {"feedbackLoopEnabled": True}
 
 
 @session_loop
@@ -765,11 +849,17 @@ async def test_emulator_gets_plain_markdown_without_teams_extras(
     bot: TestClient, connector: FakeConnector
 ) -> None:
     reply = await ask(bot, connector, "Vad gör Almi?", channelId="emulator", conversation={"id": "conv1"})
-    assert reply["text"] == ANSWER_TEXT
+    assert reply["text"] == ANSWER_TEXT  # body and sources line, rendered once by handlers.render
     assert reply["textFormat"] == "markdown"
     assert "entities" not in reply
     assert "channelData" not in reply
     assert "attachments" not in reply
+    # A partial answer: what the plan lacks first, then what it does say, then its sources.
+    reply = await ask(
+        bot, connector, "Vilken budget har Almi?", channelId="emulator", conversation={"id": "conv1"}
+    )
+    assert reply["text"] == f"{LACKING}\n\n{ANSWER_TEXT}"
+    assert "attachments" not in reply and "entities" not in reply
 
 
 # --- The real engine ---------------------------------------------------------------------------------------

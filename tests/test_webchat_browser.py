@@ -2,9 +2,10 @@
 
 The app (create_app with the real engine) runs on a free loopback port with the local Direct Line, so the
 page, Web Chat, Direct Line and the bot all run on this machine. Also renders a Teams answer card with the
-`adaptivecards` renderer from deploy/webchat/node_modules. Writes the screenshots webchat-answer.png and
-teams-card.png as test artefacts to var/test-artifacts/ (git-ignored); with KOMPETENSBOT_UPDATE_SCREENSHOTS=1
-also to docs/screenshots/, the copies the docs show.
+`adaptivecards` renderer from deploy/webchat/node_modules, and a partial answer's card. Writes the
+screenshots webchat-answer.png, teams-card.png and teams-card-partial.png as test artefacts to
+var/test-artifacts/ (git-ignored); with KOMPETENSBOT_UPDATE_SCREENSHOTS=1 also to docs/screenshots/, the
+copies the docs show.
 
 Needs /usr/bin/chromium (`apt-get install chromium`; never `playwright install`) and the npm packages
 (`npm ci --prefix deploy/webchat`). Skipped only when Chromium is missing outside CI; in CI (CI set) it runs
@@ -18,6 +19,7 @@ import json
 import os
 import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,9 +28,11 @@ import pytest
 import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 
+from handlers.answer_types import PARTIAL
 from handlers.botframework import create_app
 from handlers.botframework.app import STATE
 from handlers.botframework.directline import LOCAL_DIRECTLINE
+from handlers.botframework.teams import answer_card
 from index.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -186,36 +190,6 @@ async def test_chat_page_welcome_answer_feedback_and_reload(browser: Any, server
     assert time.monotonic() - started < 60
 
 
-def representative_card(answer: Any) -> dict[str, Any]:
-    """The Teams answer card from handlers.botframework.teams; our own Adaptive Card 1.5 if it is absent."""
-    try:
-        from handlers.botframework.teams import answer_card
-
-        return answer_card(answer)
-    except (ImportError, AttributeError, TypeError):
-        pass
-    body, _, sources = answer.text.rpartition("\n\nKällor: ")
-    return {
-        "type": "AdaptiveCard",
-        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-        "version": "1.5",
-        "body": [{"type": "TextBlock", "text": body, "wrap": True}]
-        + [
-            {"type": "TextBlock", "text": "Källor", "weight": "Bolder", "size": "Small", "separator": True},
-            *(
-                {"type": "TextBlock", "text": s, "size": "Small", "isSubtle": True}
-                for s in sources.split("; ")
-            ),
-        ],
-        "actions": [
-            {"type": "Action.Submit", "title": q, "data": {"msteams": {"type": "imBack", "value": q}}}
-            for q in (
-                answer.suggestions or ["Vad gör REKO?", "Vilka aktörer finns?", "Vad gör Handelskammaren?"]
-            )[:3]
-        ],
-    }
-
-
 # Close to Teams' light theme: Segoe UI, 14px base, Teams purple for buttons.
 HOST_CONFIG = {
     "fontFamily": "'Segoe UI', system-ui, -apple-system, 'Helvetica Neue', Arial, sans-serif",
@@ -274,9 +248,9 @@ RENDER = """([card, hostConfig]) => {
 }"""
 
 
-async def test_teams_answer_card_renders(browser: Any, real_qa: Any) -> None:
-    answer = real_qa.answer("Vad gör Almi?")
-    card = representative_card(answer)
+async def render_card(browser: Any, card: dict[str, Any], screenshot: str) -> str:
+    """Render `card` as Teams would (adaptivecards + markdown-it, Teams-like host config), save a screenshot,
+    and return the text shown; the card has three buttons and the page loads nothing from anywhere."""
     assert card["version"] == "1.5"
     scripts = [
         NODE_MODULES / "adaptivecards" / "dist" / "adaptivecards.min.js",
@@ -296,8 +270,25 @@ async def test_teams_answer_card_renders(browser: Any, real_qa: Any) -> None:
     buttons = await page.evaluate(RENDER, [json.loads(json.dumps(card)), HOST_CONFIG])
     assert buttons == 3
     shown = await page.locator("#card").inner_text()
-    assert "Almi" in shown and "Källor" in shown
-    await save_screenshot(await page.locator("#shot").screenshot(), "teams-card.png")
+    await save_screenshot(await page.locator("#shot").screenshot(), screenshot)
     assert foreign_hosts(requests) == set(), requests
     assert errors == []
     await context.close()
+    return shown
+
+
+async def test_teams_answer_card_renders(browser: Any, real_qa: Any) -> None:
+    answer = real_qa.answer("Vad gör Almi?")
+    shown = await render_card(browser, answer_card(answer), "teams-card.png")
+    assert "Almi" in shown and "Källor" in shown
+
+
+async def test_teams_partial_answer_card_renders_the_note_first(browser: Any, real_qa: Any) -> None:
+    # The plan's words about Almi, as a partial answer to a question the plan has no answer to.
+    answered = real_qa.answer("Vad gör Almi?")
+    note = "Planen anger ingen budget för Almi."
+    partial = replace(answered, question="Vilken budget har Almi?", outcome=PARTIAL, note=note)
+    shown = await render_card(browser, answer_card(partial), "teams-card-partial.png")
+    assert shown.lstrip().startswith(note), shown
+    assert shown.index(note) < shown.index("Almi", len(note))
+    assert "[1]" in shown

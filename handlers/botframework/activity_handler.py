@@ -8,8 +8,9 @@ a follow-up question may refer back to), in botbuilder's ConversationState over 
 by default, a shared store (Cosmos DB, Blob) when the bot runs on more than one instance.
 
 On Microsoft Teams (channel "msteams") replies take the shape handlers.botframework.teams describes: answers
-with citations, AI label and feedback buttons, welcome and help as cards, a welcome only where it belongs.
-Every other channel gets Markdown text.
+(and partial answers) as cards with citations, AI label and feedback buttons, welcome and help as cards, a
+welcome only where it belongs. Every other channel, and a declined answer on Teams, gets the answer as
+Markdown (handlers.render.markdown: the answer's parts and its sources line, rendered once).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from botbuilder.schema import (
     TextFormatTypes,
 )
 
-from handlers import messages
+from handlers import messages, render
 from handlers.answer_types import Answer
 from handlers.botframework import teams
 from handlers.dialogue import Context
@@ -169,12 +170,11 @@ class KompetensBot(ActivityHandler):
             answer = await asyncio.to_thread(qa.answer, question, context)
         await self._context.set(turn_context, answer.context.to_dict())
         note = messages.truncated_note(MAX_QUESTION_CHARS, answer.lang) if truncated else ""
-        if on_teams and answer.answered:
+        if on_teams and teams.is_card_answer(answer):
             turn_context.turn_state[ANSWERED_QUESTION] = question
             return teams.answer_message(answer, note)
         # Declined answers stay plain text on Teams too: fixed wording, nothing to cite or to rate.
-        reply = f"{note}\n\n{answer.text}" if note else answer.text
-        return markdown_message(reply, answer.suggestions)
+        return markdown_message(markdown_answer(answer, note), answer.suggestions)
 
     async def on_members_added_activity(
         self, members_added: list[ChannelAccount], turn_context: TurnContext
@@ -221,6 +221,13 @@ class KompetensBot(ActivityHandler):
             return await super().on_invoke_activity(turn_context)
         self.feedback_log.record(feedback)
         return teams.feedback_invoke_response()
+
+
+def markdown_answer(answer: Answer, note: str = "") -> str:
+    """The answer as Markdown for Web Chat, the Emulator and a decline on Teams, `note` (e.g. "your question
+    was cut") first."""
+    text = render.markdown(answer)
+    return f"{note}\n\n{text}" if note else text
 
 
 def examples(lang: str) -> tuple[str, ...]:

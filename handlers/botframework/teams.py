@@ -7,16 +7,20 @@ Wire decisions (checked against the Teams platform docs, "Enhance AI-generated b
 actions" and "Format cards in Teams"):
 
 * **Answers are Adaptive Cards (1.5) with the AI label, citations and feedback buttons**, as the product
-  asks: the card has the answer, a subtle "Källor" section whose lines end in "[n]", and up to three
-  follow-up buttons (`Action.Submit` with an `imBack` payload: clicking posts the question as if typed;
-  Teams shows no suggested actions on a message with attachments). The activity carries one schema.org
-  Message entity with the AI label (`additionalType: ["AIGeneratedContent"]`) and the citations (position
-  n ↔ "[n]", name = the section label, abstract = the start of the passage), and
+  asks: the card is built from the answer's parts as data (handlers.answer_types.Answer: note, lead, body
+  and sources; nothing here parses rendered text): the answer, a subtle "Källor" section whose lines end
+  in "[n]", and up to three follow-up buttons (`Action.Submit` with an `imBack` payload: clicking posts
+  the question as if typed; Teams shows no suggested actions on a message with attachments). The activity
+  carries one schema.org Message entity with the AI label (`additionalType: ["AIGeneratedContent"]`) and
+  the citations (position n ↔ "[n]", name = the section label, abstract = the start of the passage), and
   `channelData.feedbackLoopEnabled` for the 👍/👎 buttons. A card message has no `text` (Teams would show
   text and card as two bubbles) but a `summary` for notifications and the chat list; the card's
-  `fallbackText` is the whole answer with its markers, for clients without cards. Trade-off: the Teams
-  docs describe in-text citation markers for text messages; in a 1.5 card the "[n]" markers are plain
-  text and Teams lists the citations from the entity. `text_with_citations()` builds the text form.
+  `fallbackText` is the whole answer with its markers (handlers.render.markdown), for clients without
+  cards. Trade-off: the Teams docs describe in-text citation markers for text messages; in a 1.5 card the
+  "[n]" markers are plain text and Teams lists the citations from the entity.
+* **Partial answers** (the plan lacks what was asked but says something related) are answer cards too,
+  with citations and feedback: the note on what the plan lacks comes first, in bold, and a separator line
+  sets the plan's part apart, so nobody reads the quoted passage as the answer to what was asked.
 * **Welcome and help** are cards too, with their example questions as buttons.
 * **Declined answers, prompts and notices stay Markdown text** without AI label, citations or feedback
   buttons: they are the bot's fixed wording, not generated from the plan, and there is nothing to cite.
@@ -49,7 +53,8 @@ from botbuilder.schema import (
 )
 from msrest.serialization import Model
 
-from handlers.answer_types import Answer, Source
+from handlers import render
+from handlers.answer_types import DECLINED, Answer, Source
 
 log = logging.getLogger(__name__)
 
@@ -67,11 +72,7 @@ MAX_CITATION_NAME = 80
 MAX_CITATION_ABSTRACT = 160
 MAX_SUMMARY = 200
 
-# The answer's last paragraph, added by handlers.compose: "Källa: …", "Källor: … · …", "Sources: …".
-_SOURCES_LINE = re.compile(r"(?:\A|\n\n)(?P<heading>Källa|Källor|Source|Sources): [^\n]*\s*\Z")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
-
-SOURCES_HEADING = {"sv": ("Källa", "Källor"), "en": ("Source", "Sources")}
 
 
 def is_teams(activity: Activity | None) -> bool:
@@ -87,32 +88,18 @@ def _lang(lang: str | None) -> str:
     return "en" if (lang or "").lower().startswith("en") else "sv"
 
 
-# --- Answer text and sources ------------------------------------------------------------------------------
+# --- Sources and citations -------------------------------------------------------------------------------
 
 
-def split_sources_line(text: str) -> tuple[str, str | None]:
-    """The answer text without its trailing "Källa:/Källor:/Source:/Sources:" line, and that heading."""
-    match = _SOURCES_LINE.search(text)
-    if match is None:
-        return text.rstrip(), None
-    return text[: match.start()].rstrip(), match.group("heading")
+def is_card_answer(answer: Answer) -> bool:
+    """Whether Teams shows the answer as an answer card: answered and partial answers, not declines."""
+    return answer.outcome != DECLINED
 
 
-def cited_sources(sources: Iterable[Source], limit: int = MAX_CITATIONS) -> list[Source]:
-    """One source per label (section and page), best first, as the answer's sources line lists them."""
-    by_label: dict[str, Source] = {}
-    for source in sources:
-        by_label.setdefault(source.label, source)
-    return list(by_label.values())[:limit]
-
-
-def _heading(heading: str | None, count: int, lang: str | None) -> str:
-    """ "Källa" or "Källor" (by count), in the language of the engine's own heading, else of the answer."""
-    for one, many in SOURCES_HEADING.values():
-        if heading in (one, many):
-            return one if count == 1 else many
-    one, many = SOURCES_HEADING[_lang(lang)]
-    return one if count == 1 else many
+def cited_sources(answer: Answer, limit: int = MAX_CITATIONS) -> list[Source]:
+    """The sources the answer cites, one per label (section and page), best first, at most `limit`: the
+    same list, in the same order, as the answer's sources line, so that marker n is citation n."""
+    return answer.unique_sources[:limit]
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -197,25 +184,19 @@ def ai_entity(sources: Sequence[Source]) -> MessageEntity:
     return MessageEntity(citation=[citation(n, source) for n, source in enumerate(sources, start=1)])
 
 
-def text_with_citations(text: str, sources: Sequence[Source], lang: str | None) -> str:
-    """The answer text with its sources line rebuilt as "Källor: label [1] · label [2]".
-
-    `sources` must be cited_sources() of the answer, so that marker n is citation n.
-    """
-    if not sources:
-        return text.rstrip()
-    body, heading = split_sources_line(text)
-    cited = " · ".join(f"{source.label} [{n}]" for n, source in enumerate(sources, start=1))
-    return f"{body}\n\n{_heading(heading, len(sources), lang)}: {cited}"
+def fallback_text(answer: Answer, note: str = "") -> str:
+    """The whole answer as Markdown, its sources line with the citation markers: "Källor: label [1] · …"."""
+    text = render.markdown(answer, markers=True, limit=MAX_CITATIONS)
+    return f"{note}\n\n{text}" if note else text
 
 
 def answer_message(answer: Answer, note: str = "") -> Activity:
     """A Teams answer: the answer card (body, sources with citation markers, follow-up buttons), the AI label
     and the citations in the schema.org Message entity, and the feedback buttons. `note` (e.g. "your question
-    was cut") goes first in the card; the summary (notifications, chat list) is the answer itself."""
-    body, _ = split_sources_line(answer.text)
-    message = card_message(answer_card(answer, note), summary_of(body))
-    message.entities = [ai_entity(cited_sources(answer.sources))]
+    was cut") goes first in the card. The summary (notifications, chat list) is the start of the answer's
+    body, or of a partial answer's note on what the plan lacks (what the card says first)."""
+    message = card_message(answer_card(answer, note), summary_of(answer.note or answer.body))
+    message.entities = [ai_entity(cited_sources(answer))]
     message.channel_data = {"feedbackLoopEnabled": True}
     return message
 
@@ -266,7 +247,7 @@ def sources_section(sources: Sequence[Source], lang: str | None) -> list[dict]:
     """A small, subtle "Källor" heading and one line per source: "section › path, s. N"."""
     if not sources:
         return []
-    heading = _heading(None, len(sources), lang)
+    heading = render.sources_heading(len(sources), _lang(lang))
     blocks = [
         _text_block(heading, spacing="Medium", separator=True, size="Small", weight="Bolder", isSubtle=True)
     ]
@@ -288,18 +269,21 @@ def submit_action(question: str) -> dict:
 
 
 def adaptive_card(
-    text: str,
+    text: str | list[dict],
     sources: Sequence[Source] = (),
     suggestions: Iterable[str] = (),
     lang: str | None = "sv",
     fallback_text: str | None = None,
 ) -> dict:
-    """An Adaptive Card 1.5: `text` as TextBlocks, an optional sources section and up to three buttons."""
+    """An Adaptive Card 1.5: `text` as TextBlocks (or ready TextBlocks, then with a `fallback_text`), an
+    optional sources section and up to three buttons."""
+    if not isinstance(text, str) and fallback_text is None:
+        raise ValueError("a card of ready TextBlocks needs its fallback_text")
     card: dict = {
         "type": "AdaptiveCard",
         "$schema": CARD_SCHEMA,
         "version": CARD_VERSION,
-        "body": text_blocks(text) + sources_section(sources, lang),
+        "body": (text_blocks(text) if isinstance(text, str) else list(text)) + sources_section(sources, lang),
         "fallbackText": fallback_text if fallback_text is not None else text,
         "msteams": {"width": "Full"},
     }
@@ -309,15 +293,35 @@ def adaptive_card(
     return card
 
 
+def answer_blocks(answer: Answer, note: str = "") -> list[dict]:
+    """What the answer says, as TextBlocks: `note` (e.g. "your question was cut"), then a partial answer's
+    note on what the plan lacks, in bold, then (under a separator line, after such a note) the lead and the
+    body. Each part is a paragraph of its own."""
+    blocks = text_blocks(note) if note else []
+    if answer.note:
+        lacking = [{**block, "weight": "Bolder"} for block in text_blocks(answer.note)]
+        if blocks:
+            lacking[0]["spacing"] = "Medium"
+        blocks += lacking
+    plan = text_blocks("\n\n".join(part for part in (answer.lead, answer.body) if part))
+    if plan and blocks:
+        plan[0]["spacing"] = "Medium"
+        if answer.note:  # the plan's part set apart from what the plan lacks
+            plan[0]["separator"] = True
+    return blocks + plan
+
+
 def answer_card(answer: Answer, note: str = "") -> dict:
-    """An answer as a card: the text without its sources line, then the sources section ("label [n]"), then
-    the follow-ups. The fallbackText is the whole answer with the same "[n]" markers."""
-    sources = cited_sources(answer.sources)
-    body, _ = split_sources_line(answer.text)
-    fallback = text_with_citations(answer.text, sources, answer.lang)
-    if note:
-        body, fallback = f"{note}\n\n{body}", f"{note}\n\n{fallback}"
-    return adaptive_card(body, sources, answer.suggestions, answer.lang, fallback_text=fallback)
+    """An answer as a card, from its parts: answer_blocks(), then the sources section ("label [n]", from
+    `answer.sources`), then the follow-ups. The fallbackText is the whole answer as Markdown with the same
+    "[n]" markers."""
+    return adaptive_card(
+        answer_blocks(answer, note),
+        cited_sources(answer),
+        answer.suggestions,
+        answer.lang,
+        fallback_text=fallback_text(answer, note),
+    )
 
 
 def summary_of(text: str, limit: int = MAX_SUMMARY) -> str:
