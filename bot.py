@@ -73,6 +73,11 @@ def _parser() -> argparse.ArgumentParser:
         help="ställ frågorna även utan å/ä/ö, med stavfel, utan skiljetecken och efter en inledning",
     )
     evaluate.add_argument(
+        "--curve",
+        action="store_true",
+        help="visa avvägningen för svarsbarhetsgränsen: felaktigt avböjda mot besvarade frågor utanför planen",
+    )
+    evaluate.add_argument(
         "--dialogs",
         type=Path,
         nargs="*",
@@ -188,6 +193,9 @@ def cmd_eval(config: Config, args: argparse.Namespace) -> int:
         if len(files) > 1:
             print(f"== {path}")
         for line in evaluation.report(results, variants, show_failures=args.failures):
+            print(line)
+    if args.curve:
+        for line in evaluation.curve(evaluation.load_cases(args.file), lambda q: qa.judge(q).score):
             print(line)
     return 0
 

@@ -11,17 +11,22 @@ import re
 from dataclasses import asdict, dataclass
 
 from handlers.actors import Actor, ActorDirectory
-from index.text import content_tokens, tokens
+from index.text import content_tokens, fold, tokens
 
 # Words that point back to something said before ("de", "den", "bolaget", "it", "they").
 ANAPHORS = frozenset(
-    "de dem deras den det dess denna detta dessa där dit bolaget stiftelsen organisationen myndigheten "
-    "nätverket plattformen samarbetet satsningen they them their it its this that these those there".split()
+    fold(
+        "de dem deras dom den det dess denna detta dessa där dit bolaget stiftelsen organisationen "
+        "myndigheten nätverket plattformen samarbetet satsningen they them their it its this that these "
+        "those there"
+    ).split()
 )
 # "Och REKO då?", "REKO då?", "Men Almi?", "What about REKO?", "And Almi?"
-ELLIPSIS = re.compile(r"^\s*(?:och|men|samt|what about|how about|and)\b|\bdå\s*\??\s*$", re.IGNORECASE)
+ELLIPSIS = re.compile(r"^\s*(?:och|men|samt|what about|how about|and)\b|\bd[åa]\s*\??\s*$", re.IGNORECASE)
 DEFINITE_NOUN = re.compile(r"^[^\W\d_]{3,}(en|et|na|rna|n)$")
-PREPOSITIONS = frozenset("i på av med för till om från hos inom under vid in of for with in on about".split())
+PREPOSITIONS = frozenset(
+    fold("i på av med för till om från hos inom under vid in of for with in on about").split()
+)
 MAX_FOLLOW_UP_WORDS = 10  # a long question carries its own subject
 
 
@@ -44,9 +49,10 @@ class Context:
 
 @dataclass(frozen=True)
 class Resolved:
-    question: str  # the question to answer, with what it refers to made explicit
+    question: str  # the question to answer ("Och REKO då?" becomes the previous question about REKO)
     actors: list[Actor]
     follow_up: bool
+    subject: str = ""  # what a pronoun refers back to: the previous actor or topic
 
 
 def resolve(question: str, context: Context | None, actors: ActorDirectory, swedish: str = "") -> Resolved:
@@ -59,8 +65,7 @@ def resolve(question: str, context: Context | None, actors: ActorDirectory, swed
         return Resolved(_same_question_about(context, question, actors), named, True)
     if not named and len(words) <= MAX_FOLLOW_UP_WORDS and _refers_back(words):
         previous = actors.by_name(context.actor) if context.actor else None
-        subject = context.actor or context.topic
-        return Resolved(f"{question} ({subject})", [previous] if previous else [], True)
+        return Resolved(question, [previous] if previous else [], True, context.actor or context.topic)
     return Resolved(question, named, False)
 
 
@@ -88,5 +93,5 @@ def _same_question_about(context: Context, question: str, actors: ActorDirectory
     name = question[new[0] : new[1]] if new else question
     old = actors.span(context.question)
     if old is None:
-        return f"{context.question} ({name})"
+        return f"{context.question} {name}"
     return f"{context.question[: old[0]]}{name}{context.question[old[1] :]}"

@@ -356,3 +356,22 @@ def report(
 
 def _line(name: str, value: object) -> str:
     return f"{name}: {value:.3f}" if isinstance(value, float) else f"{name}: {value}"
+
+
+def curve(cases: list[Case], score: Callable[[str], float], steps: int = 21) -> list[str]:
+    """The answerability trade-off: for thresholds across the scores seen, how many in-scope questions would
+    be declined and how many off-topic ones answered (the answerability score alone, before partial
+    answers decline more)."""
+    scored = [(score(c.question), c.in_scope) for c in cases if c.scored]
+    if not scored:
+        return []
+    values = sorted(s for s, _ in scored)
+    low, high = values[0], values[-1]
+    inside = sum(1 for _, i in scored if i)
+    lines = [f"curve: threshold declined_in_scope/{inside} answered_off_topic/{len(scored) - inside}"]
+    for k in range(steps):
+        threshold = low + (high - low) * k / (steps - 1)
+        declined = sum(1 for s, i in scored if i and s < threshold)
+        answered = sum(1 for s, i in scored if not i and s >= threshold)
+        lines.append(f"curve {threshold:8.3f} {declined:4d} {answered:4d}")
+    return lines

@@ -7,10 +7,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
 from handlers.actors import ActorDirectory
 from handlers.answer_types import Answer
+from handlers.answerability import Evidence, evidence
 from handlers.compose import Composer
-from handlers.dialogue import Context, resolve
+from handlers.dialogue import Context
+from handlers.query import MAX_QUESTION_CHARS, Analyser, Query
 from handlers.suggestions import Suggester
 from index.config import Config
 from index.embed import Embedder, make_embedder
@@ -19,11 +23,10 @@ from index.knowledge import load_document
 from index.normalise import Normaliser
 from index.search import HybridSearcher
 from index.store import ensure_index
-from index.text import detect_language
 
 log = logging.getLogger(__name__)
 
-MAX_QUESTION_CHARS = 2000  # longer input is cut for search; e5 reads 512 tokens at most anyway
+__all__ = ["QA", "LoadReport", "MAX_QUESTION_CHARS"]
 
 
 @dataclass
@@ -49,9 +52,10 @@ class QA:
         self.searcher = searcher
         self.composer = composer
         self.report = report
-        self.normaliser = Normaliser(
+        normaliser = Normaliser(
             (c.search_text for c in searcher.chunks), searcher.decompounder, searcher.stored.lexicon
         )
+        self.analyser = Analyser(normaliser, actors, glossary, searcher)
 
     @classmethod
     def load(cls, config: Config, progress: Callable[[str], None] | None = None) -> QA:
@@ -75,27 +79,25 @@ class QA:
 
     def answer(self, question: str, context: Context | None = None) -> Answer:
         """Answer a question; `context` is the previous answer's `context`, for follow-up questions."""
-        question = " ".join(question.split())[:MAX_QUESTION_CHARS]
-        lang = detect_language(question)
-        if lang == "sv":
-            question = self.normaliser.normalise(question).text
-        first = self.glossary.translate(question) if lang == "en" else None
-        resolved = resolve(question, context, self.actors, first.swedish if first else "")
-        # The plan's own names for what the question calls otherwise: "AF" -> Arbetsförmedlingen, YH -> …
-        names = [a.name for a in resolved.actors if a.name.lower() not in resolved.question.lower()]
-        expansion = " ".join([*names, self.actors.expand(resolved.question)]).strip()
-        search_text = f"{resolved.question} ({expansion})" if expansion else resolved.question
-        translation = first
-        if first is not None and resolved.question != question:
-            translation = self.glossary.translate(resolved.question)
-        # The plan's own Swedish terms next to an English question pull the embedding towards the plan.
-        embedded = (
-            f"{search_text} ({translation.swedish})" if translation and translation.swedish else search_text
-        )
-        query_vector = self.embedder.query(embedded)
-        terms = self.searcher.query_terms(resolved.question, translation, expansion)
-        hits = self.searcher.search(search_text, query_vector, k=10, terms=terms)
-        answer = self.composer.compose(question, resolved, query_vector, hits, terms, lang)
+        query = self.analyser.analyse(question, context)
+        vector = self.embed(query)
+        ranking = self.searcher.rank(vector, query.terms)
+        answer = self.composer.compose(query, vector, ranking)
         if not answer.answered and context is not None:
-            answer.context = context  # a declined turn does not lose the thread
+            answer.context = context  # a turn that does not answer keeps the thread
         return answer
+
+    def judge(self, question: str) -> Evidence:
+        """The answerability evidence for a question, without composing an answer (for `eval --curve`)."""
+        query = self.analyser.analyse(question)
+        ranking = self.searcher.rank(self.embed(query), query.terms)
+        return evidence(ranking, query.terms, query.lang)
+
+    def embed(self, query: Query) -> np.ndarray:
+        """The question's vector; a long message's situation joins in, so it can tip the choice between
+        passages without drowning the question."""
+        vector = self.embedder.query(query.search_text)
+        if not query.situation:
+            return vector
+        mixed = vector + self.embedder.query(query.text)
+        return (mixed / np.linalg.norm(mixed)).astype(np.float32)

@@ -1,0 +1,64 @@
+"""Whether the plan answers a question: one score from evidence that holds across ways of writing.
+
+- Meaning: the best passage's cosine with the question, calibrated per language (an English question meets
+  the Swedish plan at lower cosines, so each language has its own centre and scale).
+- Words: the share of the question's words (IDF-weighted, after typo correction and folding) the plan has.
+- Stand-out: how far the best sentence rises above the question's cosines with the rest of the plan.
+- Agreement: whether the lexical and the dense ranking put the same passages on top.
+
+The weights and the threshold were chosen on the realistic development sets; `bot.py eval --curve` prints
+the trade-off (in-scope questions declined against off-topic questions answered) for any threshold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.search import QueryTerms, Ranking
+
+# Fitted by logistic regression (in-scope against off-topic questions of the development sets), rounded.
+# Per language: the passage cosine that counts as neutral evidence; English meets the Swedish plan lower.
+CENTRE = {"sv": 0.887, "en": 0.805}
+SCALE = 34.0  # score per unit of cosine
+W_COVERAGE = 2.4  # Swedish only: an English question's words are not the plan's, whatever it asks
+W_STANDOUT = 0.07  # per standard deviation the best sentence stands out from the rest
+W_AGREEMENT = 0.2
+AGREEMENT_DEPTH = 3
+# Where the curve (`bot.py eval --curve`) turns: below it few in-scope questions are declined, above it
+# in-scope declines rise quickly while off-topic questions fall slowly. Off-topic questions near the plan's
+# subjects are left to the specific-ask check (handlers/asks.py), which declines or answers partially.
+THRESHOLD = -0.25
+
+
+@dataclass(frozen=True)
+class Evidence:
+    cosine: float  # best passage cosine
+    coverage: float
+    standout: float  # the best sentence's cosine in standard deviations above the question's mean
+    agreement: float  # 1.0 when the best dense passage is among the best lexical ones
+    score: float
+
+    @property
+    def answerable(self) -> bool:
+        return self.score >= THRESHOLD
+
+
+def evidence(ranking: Ranking, terms: QueryTerms, lang: str) -> Evidence:
+    cosines = ranking.chunk_cosines
+    best = float(cosines.max()) if len(cosines) else 0.0
+    dense_top = set(np.argsort(-cosines)[:AGREEMENT_DEPTH].tolist())
+    lexical = ranking.chunk_lexical
+    lexical_top = {i for i in np.argsort(-lexical)[:AGREEMENT_DEPTH].tolist() if lexical[i] > 0}
+    agreement = 1.0 if dense_top & lexical_top else 0.0
+    sentences = ranking.sentence_cosines
+    standout = float((sentences.max() - sentences.mean()) / (sentences.std() + 1e-9))
+    coverage = terms.coverage if lang != "en" else 0.0
+    score = (
+        SCALE * (best - CENTRE.get(lang, CENTRE["sv"]))
+        + W_COVERAGE * coverage
+        + W_STANDOUT * standout
+        + W_AGREEMENT * agreement
+    )
+    return Evidence(best, terms.coverage, standout, agreement, score)

@@ -1,0 +1,106 @@
+"""Understanding a question, once: the `Query` every later step reads.
+
+A message is normalised (the plan's spelling, typos corrected), its language detected, the question found in
+a long message, a follow-up resolved against the conversation, and the actors, topic, lexical terms and any
+specific ask (an amount, a date, a person …) picked out. Nothing after this re-reads the raw text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from handlers.actors import Actor, ActorDirectory
+from handlers.asks import Ask, find_ask
+from handlers.dialogue import Context, resolve
+from index.glossary import Glossary, Translation
+from index.normalise import Normaliser
+from index.search import HybridSearcher, QueryTerms
+from index.text import detect_language, split_sentences
+
+MAX_QUESTION_CHARS = 2000  # longer input is cut for search; e5 reads 512 tokens at most anyway
+# A message this long with several sentences tells a situation before it asks: search on the question.
+LONG_MESSAGE_CHARS = 150
+QUESTION_WORD = re.compile(
+    r"^\s*(vad|vilka|vilken|vilket|vem|hur|varför|när|var|finns|kan|går|ska|bör|är|har|what|which|who|how|"
+    r"why|when|where|is|are|does|do|can|should)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Query:
+    original: str  # as asked, whitespace collapsed and cut to MAX_QUESTION_CHARS
+    text: str  # the whole message in the plan's spelling
+    question: str  # the question to answer: a long message's question sentence; a follow-up rewritten
+    situation: str  # the rest of a long message ("" when it is all question)
+    lang: str  # "sv" or "en"
+    actors: list[Actor]  # named in the question (or referred back to)
+    subject: str  # what a follow-up refers back to ("" otherwise)
+    follow_up: bool
+    topic: str | None  # a chapter the question's words point to ("Finansiering")
+    translation: Translation | None  # the plan's terms for an English question's words
+    expansion: str  # the plan's names for what the question calls otherwise ("AF" -> Arbetsförmedlingen)
+    terms: QueryTerms
+    ask: Ask | None  # something specific the question asks for: an amount, a date, a person …
+
+    @property
+    def search_text(self) -> str:
+        """What is embedded: the question with what it refers back to and the plan's names."""
+        return " ".join(part for part in (self.question, self.subject, self.expansion) if part)
+
+
+class Analyser:
+    def __init__(
+        self, normaliser: Normaliser, actors: ActorDirectory, glossary: Glossary, searcher: HybridSearcher
+    ):
+        self.normaliser = normaliser
+        self.actors = actors
+        self.glossary = glossary
+        self.searcher = searcher
+
+    def analyse(self, message: str, context: Context | None = None) -> Query:
+        original = " ".join(message.split())[:MAX_QUESTION_CHARS]
+        lang = detect_language(original)
+        text = self.normaliser.normalise(original).text if lang == "sv" else original
+        asked, situation = split_question(text)
+        first = self.glossary.translate(asked) if lang == "en" else None
+        resolved = resolve(asked, context, self.actors, first.swedish if first else "")
+        question = resolved.question
+        translation = self.glossary.translate(question) if lang == "en" else None
+        names = [a.name for a in resolved.actors if a.name.lower() not in question.lower()]
+        expansion = " ".join([*names, self.actors.expand(question)]).strip()
+        terms = self.searcher.query_terms(
+            " ".join(p for p in (question, resolved.subject) if p), translation, expansion
+        )
+        topic_words = f"{question} {' '.join(terms.words)}"
+        topic = None if resolved.actors else self.actors.topic(topic_words)
+        return Query(
+            original=original,
+            text=text,
+            question=question,
+            situation=situation,
+            lang=lang,
+            actors=resolved.actors,
+            subject=resolved.subject,
+            follow_up=resolved.follow_up,
+            topic=topic,
+            translation=translation,
+            expansion=expansion,
+            terms=terms,
+            ask=find_ask(question, lang),
+        )
+
+
+def split_question(text: str) -> tuple[str, str]:
+    """A long message's question and the situation told before it: the last sentence that ends with a
+    question mark or opens with a question word; a short message is all question."""
+    if len(text) < LONG_MESSAGE_CHARS:
+        return text, ""
+    sentences = split_sentences(text)
+    if len(sentences) < 2:
+        return text, ""
+    asking = [i for i, s in enumerate(sentences) if s.rstrip().endswith("?") or QUESTION_WORD.match(s)]
+    at = asking[-1] if asking else len(sentences) - 1
+    situation = " ".join(s for i, s in enumerate(sentences) if i != at)
+    return sentences[at], situation

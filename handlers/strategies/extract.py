@@ -1,0 +1,113 @@
+"""The plain answer: the plan's sentences that answer the question, around the best one.
+
+The best sentence comes with its neighbours in the passage (the plan often states a point, then says what it
+means, and a sentence often leans on the one before); a near-equal sentence from another passage is added as a
+second source, since the plan often says one thing in two places.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from handlers.query import Query
+from handlers.strategies import Draft, join, source
+from index.search import Hit, HybridSearcher, Ranking
+from index.store import Sentence
+
+MAX_ANSWER_CHARS = 550  # answer body, before the sources
+CANDIDATES = 12  # the best sentences looked at
+SECOND_SOURCE_MARGIN = 0.5  # in fused-score units: how close another passage's best sentence must be
+HEADING_FOLLOWERS = 2  # a heading is no answer alone: the sentences under it come along
+# Preferences among the best sentences, in fused-score units (about a tenth of the usual spread).
+NAMED_BONUS = 0.3  # names the actor the question names
+OTHER_NAMED_PENALTY = 0.3  # names another actor, and not the one asked about
+FACT_BONUS = 0.3  # holds the kind of fact asked for (a number for "how many", a year for "when")
+
+
+class Extractive:
+    def __init__(self, searcher: HybridSearcher, actor_keys: list[frozenset[str]]):
+        self.searcher = searcher
+        self.sentences: list[Sentence] = searcher.stored.sentences
+        self._actor_keys = actor_keys  # per sentence: the names of the actors it names
+
+    def draft(self, query: Query, ranking: Ranking) -> Draft:
+        scores = self._preferences(query, ranking)
+        order = [int(i) for i in np.argsort(-scores, kind="stable")[:CANDIDATES]]
+        best = order[0]
+        chosen = self._around(best)
+        hit = self._hit(ranking, self.sentences[best].chunk)
+        body = join(self.sentences[i] for i in chosen)
+        cited = [source(hit)]
+        second = self._second(order, scores, best)
+        if second is not None and len(body) + len(self.sentences[second].text) <= MAX_ANSWER_CHARS + 150:
+            body = f"{body}\n\n{join([self.sentences[second]])}"
+            cited.append(source(self._hit(ranking, self.sentences[second].chunk)))
+        return Draft(body, cited)
+
+    def _preferences(self, query: Query, ranking: Ranking) -> np.ndarray:
+        """The ranking's scores, adjusted for what the question names and the kind of fact it asks for."""
+        scores = ranking.sentence_scores.copy()
+        top = np.argsort(-scores, kind="stable")[: CANDIDATES * 2]
+        named = {a.name for a in query.actors}
+        for i in top:
+            keys = self._actor_keys[i]
+            if named and keys & named:
+                scores[i] += NAMED_BONUS
+            elif named and keys:
+                scores[i] -= OTHER_NAMED_PENALTY
+            if query.ask is not None and query.ask.satisfied_by(self.sentences[i].text):
+                scores[i] += FACT_BONUS
+        return scores
+
+    def _around(self, best: int) -> list[int]:
+        """The best sentence with the one after and the one before it in the same passage, as room allows;
+        a heading brings the sentences under it."""
+        sentence = self.sentences[best]
+        chosen = [best]
+        length = len(sentence.text)
+        wanted = HEADING_FOLLOWERS if sentence.kind == "heading" else 1
+        following = best + 1
+        while wanted and self._same_passage(best, following):
+            if length + len(self.sentences[following].text) > MAX_ANSWER_CHARS:
+                break
+            chosen.append(following)
+            length += len(self.sentences[following].text) + 1
+            following += 1
+            wanted -= 1
+        previous = best - 1
+        if (
+            sentence.kind != "heading"
+            and self._same_passage(best, previous)
+            and length + len(self.sentences[previous].text) <= MAX_ANSWER_CHARS
+        ):
+            chosen.insert(0, previous)
+        return chosen
+
+    def _same_passage(self, i: int, j: int) -> bool:
+        return (
+            0 <= j < len(self.sentences)
+            and self.sentences[j].chunk == self.sentences[i].chunk
+            and self.sentences[j].kind != "heading"
+        )
+
+    def _second(self, order: list[int], scores: np.ndarray, best: int) -> int | None:
+        chunk = self.sentences[best].chunk
+        section = self.searcher.chunks[chunk].section
+        for i in order[1:]:
+            if scores[i] < scores[best] - SECOND_SOURCE_MARGIN:
+                return None
+            other = self.sentences[i]
+            if (
+                self.searcher.chunks[other.chunk].section != section
+                and other.kind != "heading"
+                and other.text != self.sentences[best].text
+            ):
+                return i
+        return None
+
+    def _hit(self, ranking: Ranking, chunk: int) -> Hit:
+        found = next((h for h in ranking.hits if h.chunk_index == chunk), None)
+        if found is not None:
+            return found
+        cosine = float(ranking.chunk_cosines[chunk])
+        return Hit(chunk, self.searcher.chunks[chunk], cosine, cosine, 0.0)

@@ -1,0 +1,134 @@
+"""Complete lists: from the plan's structure (a heading's list or its sub-sections), a list in the best
+passage, or an enumeration in running text (a sequence of dated steps told as sentences).
+
+"Vilka aktörer finns?" gets all 19 actors; "Hur togs planen fram?" gets every dated step of the process,
+not the one sentence that matched best.
+"""
+
+from __future__ import annotations
+
+import re
+
+from handlers.lists import ListSection, StructuralLists
+from handlers.query import Query
+from handlers.strategies import Draft, chunk_source, join, markdown_escape
+from index.knowledge import Document
+from index.search import HybridSearcher
+from index.store import Sentence
+
+LIST_CUES = re.compile(
+    r"^\s*(vilka|vilken|which|what are|list|lista|räkna upp|nämn)\b|\b(insatsområden|inriktningar|aktörer"
+    r"|aktörerna|fokusområden|effektmål|mål(en)?|områden|grupper|actors|areas|organisations)\b",
+    re.IGNORECASE,
+)
+# A question about how something came about or proceeds: its answer is the whole sequence of steps.
+PROCESS_CUES = re.compile(
+    r"\b(steg|process(en)?|hur (gick|har|togs|tas|har .{1,40} tagits)|tidplan|i vilken ordning|genomfördes|"
+    r"steps|process|how was|how were|timeline)\b",
+    re.IGNORECASE,
+)
+# A time a step took place: "hösten 2018", "under vintern 2019", "i mars 2020".
+TIME_EXPRESSION = re.compile(
+    r"\b(våren|sommaren|hösten|vintern|januari|februari|mars|april|maj|juni|juli|augusti|september|oktober"
+    r"|november|december)\s+(19|20)\d\d\b",
+    re.IGNORECASE,
+)
+# A sentence that introduces what follows ("Följande är exempel på stödjande aktiviteter.").
+LEAD_IN = re.compile(r"\b(följande|nedan|listas|exempel på|these|following)\b|:$", re.IGNORECASE)
+
+
+class ListStrategy:
+    def __init__(self, searcher: HybridSearcher, document: Document):
+        self.searcher = searcher
+        self.document = document
+        self.sentences: list[Sentence] = searcher.stored.sentences
+        self.lists = StructuralLists(document, searcher.decompounder)
+
+    @staticmethod
+    def wants_list(query: Query) -> bool:
+        return bool(LIST_CUES.search(query.question))
+
+    def structural(self, query: Query) -> Draft | None:
+        """The lists whose headings the question names, whole, in the plan's order."""
+        entries = self.lists.find(query.terms.words)
+        return self._lists(entries) if entries else None
+
+    def in_passage(self, best: int) -> Draft | None:
+        """The list the best sentence belongs to or leads into, or its section's sub-sections after a
+        lead-in ("Följande är exempel på …")."""
+        sentence = self.sentences[best]
+        chunk = self.searcher.chunks[sentence.chunk]
+        if chunk.is_list and self._introduces_list(best):
+            return Draft(_display(chunk.text), [chunk_source(self.searcher, sentence.chunk)])
+        section = self.document.section(chunk.section)
+        children = self.document.children(section) if section else []
+        if len(children) >= 2 and not self.searcher.is_continuation(sentence.chunk) and LEAD_IN.search(
+            sentence.text
+        ):
+            names = "\n".join(f"- {c.path[-1].rstrip('*').strip()}" for c in children)
+            body = f"{join([sentence])}\n\n{names}"
+            return Draft(body, [chunk_source(self.searcher, sentence.chunk)])
+        return None
+
+    def steps(self, query: Query, best: int) -> Draft | None:
+        """For a question about a process: every dated step of the best sentence's section, in order."""
+        if not PROCESS_CUES.search(query.question):
+            return None
+        section = self.searcher.chunks[self.sentences[best].chunk].section
+        dated = [
+            i
+            for i, s in enumerate(self.sentences)
+            if s.kind == "sentence"
+            and self.searcher.chunks[s.chunk].section == section
+            and TIME_EXPRESSION.search(s.text)
+        ]
+        if len(dated) < 2:
+            return None
+        body = "\n".join(f"- {markdown_escape(self.sentences[i].text)}" for i in dated)
+        chunks = list(dict.fromkeys(self.sentences[i].chunk for i in dated))
+        return Draft(body, [chunk_source(self.searcher, c) for c in chunks])
+
+    def _introduces_list(self, index: int) -> bool:
+        """Whether a sentence belongs to a list: an item, the heading over it, or the lead-in right before
+        (a lead-in may be two sentences: "… följande insatsområden. Exempelvis Almi, …")."""
+        sentence = self.sentences[index]
+        if sentence.kind in ("item", "heading"):
+            return True
+        after = self.sentences[index + 1 : index + 3]
+        return any(s.kind == "item" and s.chunk == sentence.chunk for s in after)
+
+    def _lists(self, entries: list[ListSection]) -> Draft:
+        """Whole lists, each under its heading (the full path when there are several)."""
+        parts, cited = [], []
+        for entry in entries:
+            path = entry.section.path
+            title = " › ".join(path) if len(entries) > 1 else path[-1]
+            head = f"**{markdown_escape(title.rstrip('*'))}**"
+            if entry.lead:
+                head = f"{head}\n{markdown_escape(entry.lead)}"
+            items = "\n".join(f"- {markdown_escape(item)}" for item in entry.items)
+            parts.append(f"{head}\n\n{items}")
+            chunk_index = self._first_chunk_under(entry.section.name)
+            if chunk_index is not None:
+                where = chunk_source(self.searcher, chunk_index)
+                page = entry.section.page if entry.section.page is not None else where.page
+                cited.append(type(where)(where.id, entry.section.name, page, parts[-1], 1.0))
+        return Draft("\n\n".join(parts), cited)
+
+    def _first_chunk_under(self, section: str) -> int | None:
+        """The section's first chunk, or its first sub-section's when it has no text of its own."""
+        for i, chunk in enumerate(self.searcher.chunks):
+            if chunk.section == section or chunk.section.startswith(f"{section} > "):
+                return i
+        return None
+
+
+def _display(chunk_text: str) -> str:
+    """A passage as Markdown: a blank line between a paragraph and the list after it, so it renders."""
+    lines = markdown_escape(chunk_text).split("\n")
+    out = lines[:1]
+    for previous, line in zip(lines, lines[1:], strict=False):
+        if line.startswith("- ") != previous.startswith("- "):
+            out.append("")
+        out.append(line)
+    return "\n".join(out)
