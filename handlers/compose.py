@@ -102,7 +102,9 @@ class Composer:
             return self.subjects.topic(query.topic, vector, query.lang), named
         best = ranking.best_sentences(1)[0]
         if wants_list:
-            listed = self.lists.structural(query) or self.lists.in_passage(best)
+            # A question naming an actor asks about that actor, not for a list that shares a word with it.
+            structural = None if query.actors else self.lists.structural(query)
+            listed = structural or self.lists.in_passage(best)
             if listed is not None:
                 return listed, named
         steps = self.lists.steps(query, best)

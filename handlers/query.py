@@ -26,6 +26,12 @@ QUESTION_WORD = re.compile(
     r"why|when|where|is|are|does|do|can|should)\b",
     re.IGNORECASE,
 )
+# "Vad är APL för något?", "Vad betyder kompetensförsörjning?", "What does YH stand for?": one term defined.
+DEFINITION = re.compile(
+    r"\b(?:vad (?:är|betyder|innebär|menas med|står)|what(?:'s| is| are| does))\s+(?:en |ett |an |a |the )?"
+    r"(?P<term>[^\W\d_][\w-]{1,40})(?:\s+(?:för (?:något|nåt|för)?|egentligen|mean|stand for))*\s*\??\s*$",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,7 @@ class Query:
     expansion: str  # the plan's names for what the question calls otherwise ("AF" -> Arbetsförmedlingen)
     terms: QueryTerms
     ask: Ask | None  # something specific the question asks for: an amount, a date, a person …
+    defines: str = ""  # the term a definition question asks about ("APL" in "Vad är APL för något?")
 
     @property
     def search_text(self) -> str:
@@ -89,6 +96,7 @@ class Analyser:
             expansion=expansion,
             terms=terms,
             ask=find_ask(question, lang),
+            defines=(match.group("term") if (match := DEFINITION.search(question)) else ""),
         )
 
 

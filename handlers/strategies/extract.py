@@ -13,6 +13,7 @@ from handlers.query import Query
 from handlers.strategies import Draft, join, source
 from index.search import Hit, HybridSearcher, Ranking
 from index.store import Sentence
+from index.text import fold
 
 MAX_ANSWER_CHARS = 550  # answer body, before the sources
 CANDIDATES = 12  # the best sentences looked at
@@ -21,7 +22,7 @@ HEADING_FOLLOWERS = 2  # a heading is no answer alone: the sentences under it co
 # Preferences among the best sentences, in fused-score units (about a tenth of the usual spread).
 NAMED_BONUS = 0.3  # names the actor the question names
 OTHER_NAMED_PENALTY = 0.3  # names another actor, and not the one asked about
-FACT_BONUS = 0.3  # holds the kind of fact asked for (a number for "how many", a year for "when")
+FACT_BONUS = 0.3  # holds the fact asked for: a number for "how many", a year for "when", a definition
 
 
 class Extractive:
@@ -55,7 +56,10 @@ class Extractive:
                 scores[i] += NAMED_BONUS
             elif named and keys:
                 scores[i] -= OTHER_NAMED_PENALTY
-            if query.ask is not None and query.ask.satisfied_by(self.sentences[i].text):
+            text = self.sentences[i].text
+            if query.ask is not None and query.ask.satisfied_by(text):
+                scores[i] += FACT_BONUS
+            if query.defines and _defines(text, query.defines):
                 scores[i] += FACT_BONUS
         return scores
 
@@ -111,3 +115,10 @@ class Extractive:
             return found
         cosine = float(ranking.chunk_cosines[chunk])
         return Hit(chunk, self.searcher.chunks[chunk], cosine, cosine, 0.0)
+
+
+def _defines(text: str, term: str) -> bool:
+    """Whether a sentence defines the term: spells out the abbreviation ("arbetsplatsförlagt lärande (APL)")
+    or opens with it ("Förmobilisering är …")."""
+    folded, key = fold(text), fold(term)
+    return f"({key})" in folded or folded.startswith((f"{key} är ", f"{key} innebär "))
