@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from index.text import fold
+from index.text import ENGLISH_STOPWORDS, SWEDISH_STOPWORDS, fold
 
 KINDS = ("amount", "count", "date", "duration", "person", "other_plan", "future", "statistic")
 # When a question asks two things, the one the plan can never supply wins: another's plan, then a time the
@@ -392,6 +392,7 @@ class Ask:
     kind: str  # one of KINDS
     phrase: str  # the words of the question that ask it, as written: "budget", "Region Gävleborgs plan"
     subject: str  # what it is asked about ("Kompetensforum"); "" when unclear
+    counted: str = ""  # a count's noun, folded: "personer" in "hur många personer har validerats"
 
     def satisfied_by(self, text: str) -> bool:
         """Does an answer text (the plan's sentences) hold this kind of fact?"""
@@ -441,7 +442,16 @@ def _ask(cue: Cue, match: re.Match[str], text: str, folded: str, terse: bool) ->
         return Ask(cue.kind, phrase, other) if other else None
     seed = text[match.start("subj") : match.end("subj")] if "subj" in cue.pattern.groupindex else ""
     span = (match.start(), match.end())
-    return Ask(cue.kind, phrase, _subject(text, folded, span, cue.subject, seed, terse))
+    # Only a Swedish noun can be looked for in the plan's Swedish text.
+    counted = _counted(folded, span[1]) if cue.kind == "count" and cue.lang == "sv" else ""
+    return Ask(cue.kind, phrase, _subject(text, folded, span, cue.subject, seed, terse), counted)
+
+
+def _counted(folded: str, end: int) -> str:
+    """The first word after "hur många"/"how many": what is counted, if it is a noun phrase at all."""
+    following = re.match(r"\s*([^\W\d_]+)", folded[end:])
+    word = following.group(1) if following else ""
+    return "" if word in SWEDISH_STOPWORDS or word in ENGLISH_STOPWORDS or len(word) < 3 else word
 
 
 def _other(match: re.Match[str], text: str) -> str:
@@ -631,7 +641,16 @@ def _numbers(text: str) -> list[str]:
 
 def _count(ask: Ask, text: str) -> bool:
     # A complete list answers "how many" by enumeration.
-    return bool(_numbers(text) or NUMBER_WORDS.search(_fold(text)) or len(LIST_ITEM.findall(text)) >= 2)
+    if len(LIST_ITEM.findall(text)) >= 2:
+        return True
+    folded = _fold(text)
+    if not ask.counted:
+        return bool(_numbers(text) or NUMBER_WORDS.search(folded))
+    # "Hur många personer …" is answered by a number of persons, not by "17 procent" of something else:
+    # a number (or number word) within a few words before the counted noun (its stem: first five letters).
+    stem = re.escape(ask.counted[:5])
+    number = rf"(?:\d[\d\s.,]*|{NUMBER_WORD})"
+    return re.search(rf"\b{number}\s+(?:[\w-]+\s+){{0,3}}?[\w-]*{stem}", folded) is not None
 
 
 def _date(ask: Ask, text: str) -> bool:
