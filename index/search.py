@@ -133,7 +133,10 @@ class HybridSearcher:
         sentence_cosines = self.stored.sentence_vectors @ query_vector
         chunk_cosines = self._chunk_matrix @ query_vector
         if terms.terms:
-            lexical_sentences = self._sentence_bm25.get_scores(terms.terms)
+            # A sentence must match the question's own words; names the question implies (its actor's full
+            # name, a follow-up's subject) only help find the passage.
+            focus = terms.focus or terms.terms
+            lexical_sentences = self._sentence_bm25.get_scores(focus)
             lexical_chunks = self._bm25.get_scores(terms.terms)
         else:
             lexical_sentences = np.zeros(len(self.stored.sentences), dtype=np.float32)

@@ -152,6 +152,8 @@ class Decompounder:
             head, tail = word[:cut], word[cut:]
             if not self._known(tail):
                 continue
+            if len(tail) <= self.MIN_PART and tail not in self._words:
+                continue  # "rekryt|ring": a short tail known only as a stem is a suffix, not a word
             for candidate in (head, head[:-1] if head.endswith("s") else ""):
                 if len(candidate) < self.MIN_PART:
                     continue

@@ -13,11 +13,13 @@ from handlers.query import Query
 from handlers.strategies import Draft, join, source
 from index.search import Hit, HybridSearcher, Ranking
 from index.store import Sentence
-from index.text import fold
+from index.text import fold, tokens
 
 MAX_ANSWER_CHARS = 550  # answer body, before the sources
 CANDIDATES = 12  # the best sentences looked at
 SECOND_SOURCE_MARGIN = 0.5  # in fused-score units: how close another passage's best sentence must be
+SAME_PASSAGE_MARGIN = 0.3  # other sentences of the best passage this close join the answer
+MAX_SENTENCES = 4
 HEADING_FOLLOWERS = 2  # a heading is no answer alone: the sentences under it come along
 # Preferences among the best sentences, in fused-score units (about a tenth of the usual spread).
 NAMED_BONUS = 0.3  # names the actor the question names
@@ -34,8 +36,9 @@ class Extractive:
     def draft(self, query: Query, ranking: Ranking) -> Draft:
         scores = self._preferences(query, ranking)
         order = [int(i) for i in np.argsort(-scores, kind="stable")[:CANDIDATES]]
-        best = order[0]
+        best = self._expanded(order[0])
         chosen = self._around(best)
+        chosen = self._with_close(chosen, order, scores, best)
         hit = self._hit(ranking, self.sentences[best].chunk)
         body = join(self.sentences[i] for i in chosen)
         cited = [source(hit)]
@@ -86,6 +89,31 @@ class Extractive:
         ):
             chosen.insert(0, previous)
         return chosen
+
+    def _with_close(self, chosen: list[int], order: list[int], scores: np.ndarray, best: int) -> list[int]:
+        """Other sentences of the best passage that score nearly as well join, in the plan's order."""
+        length = sum(len(self.sentences[i].text) + 1 for i in chosen)
+        for i in order[1:]:
+            if scores[i] < scores[best] - SAME_PASSAGE_MARGIN or len(chosen) >= MAX_SENTENCES:
+                break
+            text = self.sentences[i].text
+            if i in chosen or not self._same_passage(best, i) or length + len(text) > MAX_ANSWER_CHARS:
+                continue
+            chosen.append(i)
+            length += len(text) + 1
+        return sorted(chosen)
+
+    def _expanded(self, best: int) -> int:
+        """A list item that names a section of its own ("Breddad rekrytering genom …" and the section
+        "Breddad rekrytering och kompetensutveckling") is a pointer: the section's heading answers."""
+        sentence = self.sentences[best]
+        if sentence.kind != "item":
+            return best
+        opening = tokens(sentence.text)[:2]
+        for i, other in enumerate(self.sentences):
+            if other.kind == "heading" and len(opening) == 2 and tokens(other.text)[:2] == opening:
+                return i
+        return best
 
     def _same_passage(self, i: int, j: int) -> bool:
         return (
