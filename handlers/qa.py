@@ -19,7 +19,7 @@ from handlers.suggestions import Suggester
 from index.config import Config
 from index.embed import Embedder, make_embedder
 from index.glossary import Glossary
-from index.knowledge import load_document
+from index.knowledge import Document, load_document
 from index.normalise import Normaliser
 from index.search import HybridSearcher
 from index.store import ensure_index
@@ -45,6 +45,7 @@ class QA:
         actors: ActorDirectory,
         glossary: Glossary,
         report: LoadReport | None,
+        document: Document,
     ):
         self.embedder = embedder
         self.glossary = glossary
@@ -55,7 +56,7 @@ class QA:
         normaliser = Normaliser(
             (c.search_text for c in searcher.chunks), searcher.decompounder, searcher.stored.lexicon
         )
-        self.analyser = Analyser(normaliser, actors, glossary, searcher)
+        self.analyser = Analyser(normaliser, actors, glossary, searcher, document)
 
     @classmethod
     def load(cls, config: Config, progress: Callable[[str], None] | None = None) -> QA:
@@ -68,7 +69,7 @@ class QA:
         document = load_document(config.knowledge_path)
         actors = ActorDirectory.from_document(document, config.aliases_path)
         composer = Composer(searcher, document, actors)
-        qa = cls(embedder, searcher, composer, actors, Glossary.load(config.glossary_path), None)
+        qa = cls(embedder, searcher, composer, actors, Glossary.load(config.glossary_path), None, document)
         # Suggested follow-ups are checked against the engine itself, once per index build.
         composer.suggester = Suggester.load_or_check(document, actors, config.index_dir.resolve(), qa.answer)
         qa.report = LoadReport(time.perf_counter() - started, len(stored.chunks), embedder.id)
@@ -81,7 +82,7 @@ class QA:
         """Answer a question; `context` is the previous answer's `context`, for follow-up questions."""
         query = self.analyser.analyse(question, context)
         vector = self.embed(query)
-        ranking = self.searcher.rank(vector, query.terms)
+        ranking = self.searcher.rank(vector, query.terms, query.chapter)
         answer = self.composer.compose(query, vector, ranking)
         if not answer.answered and context is not None:
             answer.context = context  # a turn that does not answer keeps the thread
@@ -90,7 +91,7 @@ class QA:
     def judge(self, question: str) -> Evidence:
         """The answerability evidence for a question, without composing an answer (for `eval --curve`)."""
         query = self.analyser.analyse(question)
-        ranking = self.searcher.rank(self.embed(query), query.terms)
+        ranking = self.searcher.rank(self.embed(query), query.terms, query.chapter)
         return evidence(ranking, query.terms, query.lang)
 
     def embed(self, query: Query) -> np.ndarray:

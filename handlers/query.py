@@ -14,9 +14,10 @@ from handlers.actors import Actor, ActorDirectory
 from handlers.asks import Ask, find_ask
 from handlers.dialogue import Context, resolve
 from index.glossary import Glossary, Translation
+from index.knowledge import Document
 from index.normalise import Normaliser
 from index.search import HybridSearcher, QueryTerms
-from index.text import detect_language, split_sentences
+from index.text import detect_language, fold, split_sentences, stem, tokens
 
 MAX_QUESTION_CHARS = 2000  # longer input is cut for search; e5 reads 512 tokens at most anyway
 # A message this long with several sentences tells a situation before it asks: search on the question.
@@ -32,6 +33,8 @@ DEFINITION = re.compile(
     r"(?P<term>[^\W\d_][\w-]{1,40})(?:\s+(?:för (?:något|nåt|för)?|egentligen|mean|stand for))*\s*\??\s*$",
     re.IGNORECASE,
 )
+
+DEFINITE_ENDINGS = ("et", "en", "na", "n")  # förordet, sammanfattningen, aktörerna
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class Query:
     terms: QueryTerms
     ask: Ask | None  # something specific the question asks for: an amount, a date, a person …
     defines: str = ""  # the term a definition question asks about ("APL" in "Vad är APL för något?")
+    chapter: str = ""  # a chapter the question points into: "Förord" for "… enligt förordet?"
 
     @property
     def search_text(self) -> str:
@@ -59,12 +63,23 @@ class Query:
 
 class Analyser:
     def __init__(
-        self, normaliser: Normaliser, actors: ActorDirectory, glossary: Glossary, searcher: HybridSearcher
+        self,
+        normaliser: Normaliser,
+        actors: ActorDirectory,
+        glossary: Glossary,
+        searcher: HybridSearcher,
+        document: Document,
     ):
         self.normaliser = normaliser
         self.actors = actors
         self.glossary = glossary
         self.searcher = searcher
+        # One-word chapter headings ("Förord", "Sammanfattning", "Aktörer"), folded.
+        self.chapters = {
+            fold(s.path[0]): s.name
+            for s in document.sections
+            if len(s.path) == 1 and len(tokens(s.path[0])) == 1
+        }
 
     def analyse(self, message: str, context: Context | None = None) -> Query:
         original = " ".join(message.split())[:MAX_QUESTION_CHARS]
@@ -97,7 +112,19 @@ class Analyser:
             terms=terms,
             ask=find_ask(question, lang),
             defines=(match.group("term") if (match := DEFINITION.search(question)) else ""),
+            chapter=self._chapter(question, translation),
         )
+
+    def _chapter(self, question: str, translation: Translation | None) -> str:
+        """The chapter a question names as a part of the document: a one-word chapter heading in its
+        definite form ("förordet", "sammanfattningen") or as a chapter ("aktörskapitlet")."""
+        words = tokens(f"{question} {translation.swedish if translation else ''}")
+        for word in words:
+            for heading, section in self.chapters.items():
+                definite = word.startswith(heading) and word[len(heading) :] in DEFINITE_ENDINGS
+                if definite or (word.startswith(stem(heading)) and "kapit" in word[len(stem(heading)) :]):
+                    return section
+        return ""
 
 
 def split_question(text: str) -> tuple[str, str]:

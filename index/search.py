@@ -29,6 +29,7 @@ W_PASSAGE = 0.2  # z-score of the cosine with the sentence's passage
 W_LEXICAL_SENTENCE = 0.9  # BM25 of the sentence (with its heading), relative to the best sentence
 W_LEXICAL_PASSAGE = 1.0  # BM25 of the passage, relative to the best passage
 W_HEADING = -0.75  # a heading names a subject; the sentences under it say something about it
+W_CHAPTER = 1.0  # in the chapter the question names ("enligt förordet"): about the spread of one feature
 
 
 @dataclass(frozen=True)
@@ -128,8 +129,9 @@ class HybridSearcher:
         n = len(self.chunks)
         return math.log(1 + (n - self._df.get(term, 0) + 0.5) / (self._df.get(term, 0) + 0.5))
 
-    def rank(self, query_vector: np.ndarray, terms: QueryTerms, k: int = 10) -> Ranking:
-        """Every sentence scored, and the `k` best passages by their best sentence."""
+    def rank(self, query_vector: np.ndarray, terms: QueryTerms, chapter: str = "", k: int = 10) -> Ranking:
+        """Every sentence scored, and the `k` best passages by their best sentence. `chapter`: a chapter
+        the question points into ("enligt förordet"), whose sentences are preferred."""
         sentence_cosines = self.stored.sentence_vectors @ query_vector
         chunk_cosines = self._chunk_matrix @ query_vector
         if terms.terms:
@@ -148,6 +150,9 @@ class HybridSearcher:
             + W_LEXICAL_PASSAGE * _relative(lexical_chunks)[self._sentence_chunk]
             + W_HEADING * self._is_heading
         )
+        if chapter:
+            inside = [c.section == chapter or c.section.startswith(f"{chapter} > ") for c in self.chunks]
+            scores = scores + W_CHAPTER * np.asarray(inside, dtype=np.float32)[self._sentence_chunk]
         best_per_chunk = np.full(len(self.chunks), -np.inf)
         np.maximum.at(best_per_chunk, self._sentence_chunk, scores)
         order = np.argsort(-best_per_chunk, kind="stable")[:k]
