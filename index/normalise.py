@@ -27,6 +27,8 @@ from index.text import SWEDISH_FUNCTION_WORDS, TOKEN, Decompounder, fold
 LEXICON_FILE = "lexicon.txt"
 LEXICON_MIN_ZIPF = 2.5  # wordfreq: about once per 3 million words; rarer entries are often misspellings
 MIN_CORRECTED = 5  # shorter words are too ambiguous to correct ("mal": mål, mal, mall …)
+MAX_CORRECTED = 40  # longer "words" are not typos of the plan's words (and would cost time to compare)
+MAX_LOOKUPS = 30  # edit-distance searches per message: a long or hostile message costs little more
 
 
 @dataclass(frozen=True)
@@ -54,12 +56,13 @@ class Normaliser:
 
     def normalise(self, text: str) -> Normalised:
         corrections: list[tuple[str, str]] = []
+        lookups = [MAX_LOOKUPS]
 
         def replace(match: re.Match[str]) -> str:
             word = match.group()
             if not word.isalpha():
                 return word
-            better = self.spell(word)
+            better = self.spell(word, lookups)
             if better is None:
                 return word
             if fold(better) != fold(word):
@@ -68,16 +71,21 @@ class Normaliser:
 
         return Normalised(_WORD.sub(replace, text), tuple(corrections))
 
-    def spell(self, word: str) -> str | None:
-        """The plan's spelling of `word`, or None to keep it as written."""
+    def spell(self, word: str, lookups: list[int] | None = None) -> str | None:
+        """The plan's spelling of `word`, or None to keep it as written. `lookups`: how many edit-distance
+        searches the message may still make (counted down)."""
         lower, key = word.lower(), fold(word)
         if lower in self._spelling.values() or lower in SWEDISH_FUNCTION_WORDS:
             return None
         for spelling in (self._spelling, self._lexicon):
             if key in spelling:  # only restores letters that are missing, never changes ones typed
                 return spelling[key] if lower == key and spelling[key] != lower else None
-        if len(key) < MIN_CORRECTED or self._decompounder.parts(key):
+        if not MIN_CORRECTED <= len(key) <= MAX_CORRECTED or self._decompounder.parts(key):
             return None
+        if lookups is not None:
+            if lookups[0] <= 0:
+                return None
+            lookups[0] -= 1
         # The plan's words first: a typo in a question about the plan is most likely one of them.
         return self._closest(key, self._choices, self._spelling) or self._closest(
             key, self._lexicon_by_initial.get(key[0], []), self._lexicon
