@@ -107,7 +107,7 @@ class Composer:
             listed = structural or self.lists.in_passage(best)
             if listed is not None:
                 return listed, named
-        steps = self.lists.steps(query, best)
+        steps = self.lists.steps(query, ranking)
         if steps is not None:
             return steps, named
         return self.extract.draft(query, ranking), named

@@ -13,7 +13,7 @@ from handlers.lists import ListSection, StructuralLists
 from handlers.query import Query
 from handlers.strategies import Draft, chunk_source, join, markdown_escape
 from index.knowledge import Document
-from index.search import HybridSearcher
+from index.search import HybridSearcher, Ranking
 from index.store import Sentence
 
 LIST_CUES = re.compile(
@@ -33,6 +33,7 @@ TIME_EXPRESSION = re.compile(
     r"|november|december)\s+(19|20)\d\d\b",
     re.IGNORECASE,
 )
+STEP_SECTIONS = 10  # the best-ranked sections searched for a sequence of dated steps
 # A sentence that introduces what follows ("Följande är exempel på stödjande aktiviteter.").
 LEAD_IN = re.compile(r"\b(följande|nedan|listas|exempel på|these|following)\b|:$", re.IGNORECASE)
 
@@ -70,23 +71,37 @@ class ListStrategy:
             return Draft(body, [chunk_source(self.searcher, sentence.chunk)])
         return None
 
-    def steps(self, query: Query, best: int) -> Draft | None:
-        """For a question about a process: every dated step of the best sentence's section, in order."""
+    def steps(self, query: Query, ranking: Ranking) -> Draft | None:
+        """For a question about a process: every dated step of the best-ranked section that tells one."""
         if not PROCESS_CUES.search(query.question):
             return None
-        section = self.searcher.chunks[self.sentences[best].chunk].section
-        dated = [
+        for hit in ranking.hits[:STEP_SECTIONS]:
+            dated = self._dated(hit.chunk.section)
+            if len(dated) >= 2:
+                steps = "\n".join(f"- {markdown_escape(self.sentences[i].text)}" for i in dated)
+                opening = self._opening(hit.chunk.section)  # what the steps are steps of
+                if opening not in dated:
+                    steps = f"{markdown_escape(self.sentences[opening].text)}\n\n{steps}"
+                body = steps
+                chunks = list(dict.fromkeys(self.sentences[i].chunk for i in dated))
+                return Draft(body, [chunk_source(self.searcher, c) for c in chunks])
+        return None
+
+    def _opening(self, section: str) -> int:
+        return next(
+            i
+            for i, s in enumerate(self.sentences)
+            if s.kind == "sentence" and self.searcher.chunks[s.chunk].section == section
+        )
+
+    def _dated(self, section: str) -> list[int]:
+        return [
             i
             for i, s in enumerate(self.sentences)
             if s.kind == "sentence"
             and self.searcher.chunks[s.chunk].section == section
             and TIME_EXPRESSION.search(s.text)
         ]
-        if len(dated) < 2:
-            return None
-        body = "\n".join(f"- {markdown_escape(self.sentences[i].text)}" for i in dated)
-        chunks = list(dict.fromkeys(self.sentences[i].chunk for i in dated))
-        return Draft(body, [chunk_source(self.searcher, c) for c in chunks])
 
     def _introduces_list(self, index: int) -> bool:
         """Whether a sentence belongs to a list: an item, the heading over it, or the lead-in right before
