@@ -75,7 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--curve",
         action="store_true",
-        help="visa avvägningen för svarsbarhetsgränsen: felaktigt avböjda mot besvarade frågor utanför planen",
+        help="visa avvägningen för svarsgränsen: felaktigt avböjda mot besvarade frågor utanför planen",
     )
     evaluate.add_argument(
         "--dialogs",

@@ -63,13 +63,13 @@ def resolve(question: str, context: Context | None, actors: ActorDirectory, swed
     words = tokens(question)
     if named and ELLIPSIS.search(question) and len(words) <= 5:
         return Resolved(_same_question_about(context, question, actors), named, True)
-    if not named and len(words) <= MAX_FOLLOW_UP_WORDS and _refers_back(words):
+    if not named and len(words) <= MAX_FOLLOW_UP_WORDS and refers_back(words):
         previous = actors.by_name(context.actor) if context.actor else None
         return Resolved(question, [previous] if previous else [], True, context.actor or context.topic)
     return Resolved(question, named, False)
 
 
-def _refers_back(words: list[str]) -> bool:
+def refers_back(words: list[str]) -> bool:
     """A pronoun that points back: last in the question ("Hur ofta anordnas den?"), before a preposition
     ("Vilka samarbetar i det med?"), or in a question too short to carry its own subject ("Är de offentliga
     eller privata?"). Not an article ("de övergripande målen") nor a relative clause ("de som står …")."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from handlers.actors import Actor, ActorDirectory
 from handlers.asks import Ask, find_ask
-from handlers.dialogue import Context, resolve
+from handlers.dialogue import Context, Resolved, refers_back, resolve
 from index.glossary import Glossary, Translation
 from index.knowledge import Document
 from index.normalise import Normaliser
@@ -88,6 +88,11 @@ class Analyser:
         asked, situation = split_question(text)
         first = self.glossary.translate(asked) if lang == "en" else None
         resolved = resolve(asked, context, self.actors, first.swedish if first else "")
+        if situation and not resolved.actors and refers_back(tokens(asked)):
+            # "Jag har kontakt med Almi. Vad kan de hjälpa till med?": the pronoun points into the situation.
+            named = self.actors.find(situation)
+            if len(named) == 1:
+                resolved = Resolved(resolved.question, named, True, named[0].name)
         question = resolved.question
         translation = self.glossary.translate(question) if lang == "en" else None
         names = [a.name for a in resolved.actors if a.name.lower() not in question.lower()]
@@ -128,14 +133,14 @@ class Analyser:
 
 
 def split_question(text: str) -> tuple[str, str]:
-    """A long message's question and the situation told before it: the last sentence that ends with a
-    question mark or opens with a question word; a short message is all question."""
-    if len(text) < LONG_MESSAGE_CHARS:
-        return text, ""
+    """A message's question and the situation told around it: the last sentence that ends with a question
+    mark or opens with a question word (in a long message without one, its last sentence)."""
     sentences = split_sentences(text)
     if len(sentences) < 2:
         return text, ""
     asking = [i for i, s in enumerate(sentences) if s.rstrip().endswith("?") or QUESTION_WORD.match(s)]
+    if not asking and len(text) < LONG_MESSAGE_CHARS:
+        return text, ""  # a few statements, no question: all of it is what is asked about
     at = asking[-1] if asking else len(sentences) - 1
     situation = " ".join(s for i, s in enumerate(sentences) if i != at)
     return sentences[at], situation

@@ -34,14 +34,22 @@ def test_no_context_means_no_follow_up(actors: ActorDirectory) -> None:
 def test_pronoun_refers_to_the_previous_actor(actors: ActorDirectory) -> None:
     resolved = resolve("Är de offentliga eller privata?", HANDELSKAMMAREN, actors)
     assert resolved.follow_up
-    assert "Handelskammaren Mälardalen" in resolved.question
+    assert resolved.question == "Är de offentliga eller privata?"  # what it refers to is data, not text
+    assert resolved.subject == "Handelskammaren Mälardalen"
     assert [a.name for a in resolved.actors] == ["Handelskammaren Mälardalen"]
 
 
 def test_pronoun_refers_to_the_previous_topic(actors: ActorDirectory) -> None:
     resolved = resolve("Hur ofta anordnas den?", FREDAGSAKADEMIN, actors)
     assert resolved.follow_up
-    assert resolved.question == "Hur ofta anordnas den? (Fredagsakademi – forskning och dialog)"
+    assert resolved.question == "Hur ofta anordnas den?"
+    assert resolved.subject == "Fredagsakademi – forskning och dialog"
+    assert resolved.actors == []
+
+
+def test_a_question_that_does_not_refer_back_has_no_subject(actors: ActorDirectory) -> None:
+    assert resolve("Är de offentliga eller privata?", None, actors).subject == ""
+    assert resolve("Vad gör Almi?", HANDELSKAMMAREN, actors).subject == ""
 
 
 def test_ellipsis_asks_the_same_question_about_another_actor(actors: ActorDirectory) -> None:
@@ -49,6 +57,12 @@ def test_ellipsis_asks_the_same_question_about_another_actor(actors: ActorDirect
     assert resolved.question == "Vad gör REKO?"
     assert resolved.follow_up
     assert resolve("What about Almi?", HANDELSKAMMAREN, actors).question == "Vad gör Almi?"
+
+
+def test_follow_ups_are_recognised_without_diacritics(actors: ActorDirectory) -> None:
+    assert resolve("Och REKO da?", HANDELSKAMMAREN, actors).question == "Vad gör REKO?"
+    resolved = resolve("ar de offentliga eller privata", HANDELSKAMMAREN, actors)
+    assert resolved.follow_up and resolved.subject == "Handelskammaren Mälardalen"
 
 
 def test_a_question_with_its_own_subject_starts_afresh(actors: ActorDirectory) -> None:
