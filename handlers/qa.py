@@ -31,6 +31,9 @@ __all__ = ["QA", "LoadReport", "MAX_QUESTION_CHARS"]
 # Embedding time grows with length (about 0.1 s per 100 words here) while meaning does not: what is embedded
 # is cut, a long message's end (where its question is) kept.
 EMBEDDED_CHARS = 600
+# How much a long message's whole text adds to its question's vector: fully when the question points into
+# the situation ("Vad kan den sortens förflyttning ge?"), half when the situation is only background.
+SITUATION_WEIGHT = 1.0
 
 
 @dataclass
@@ -99,10 +102,11 @@ class QA:
         return evidence(ranking, query.terms, query.lang)
 
     def embed(self, query: Query) -> np.ndarray:
-        """The question's vector; a long message's situation joins in, so it can tip the choice between
+        """The question's vector; the situation told with it joins in, so it can tip the choice between
         passages without drowning the question."""
         vector = self.embedder.query(query.search_text[:EMBEDDED_CHARS])
         if not query.situation:
             return vector
-        mixed = vector + self.embedder.query(query.text[-EMBEDDED_CHARS:])
+        weight = SITUATION_WEIGHT if query.leans_on_situation else SITUATION_WEIGHT / 2
+        mixed = vector + weight * self.embedder.query(query.text[-EMBEDDED_CHARS:])
         return (mixed / np.linalg.norm(mixed)).astype(np.float32)

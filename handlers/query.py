@@ -34,6 +34,8 @@ DEFINITION = re.compile(
     re.IGNORECASE,
 )
 
+# Words that point back into what was told before ("den sortens förflyttning", "hjälpa mot sådant").
+SITUATION_REFERENCE = re.compile(r"\b(sådan|sådant|sådana|sortens|such|this kind)\b", re.IGNORECASE)
 DEFINITE_ENDINGS = ("et", "en", "na", "n")  # förordet, sammanfattningen, aktörerna
 
 
@@ -54,6 +56,7 @@ class Query:
     ask: Ask | None  # something specific the question asks for: an amount, a date, a person …
     defines: str = ""  # the term a definition question asks about ("APL" in "Vad är APL för något?")
     chapter: str = ""  # a chapter the question points into: "Förord" for "… enligt förordet?"
+    leans_on_situation: bool = False  # the question refers into the situation ("den sortens", "sådant")
 
     @property
     def search_text(self) -> str:
@@ -118,6 +121,8 @@ class Analyser:
             ask=find_ask(question, lang),
             defines=(match.group("term") if (match := DEFINITION.search(question)) else ""),
             chapter=self._chapter(question, translation),
+            leans_on_situation=bool(situation)
+            and (refers_back(tokens(asked)) or SITUATION_REFERENCE.search(asked) is not None),
         )
 
     def _chapter(self, question: str, translation: Translation | None) -> str:

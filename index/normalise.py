@@ -22,7 +22,7 @@ from pathlib import Path
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from index.text import SWEDISH_FUNCTION_WORDS, TOKEN, Decompounder, fold
+from index.text import SWEDISH_FUNCTION_WORDS, TOKEN, Decompounder, fold, stem
 
 LEXICON_FILE = "lexicon.txt"
 LEXICON_MIN_ZIPF = 2.5  # wordfreq: about once per 3 million words; rarer entries are often misspellings
@@ -47,6 +47,13 @@ class Normaliser:
             self._spelling.setdefault(fold(word), word)
         self._frequency = {fold(w): n for w, n in counts.items()}
         self._choices = list(self._spelling)
+        # The plan's words by stem too, so a typo in another inflection is found: "yrkevserksam" is two
+        # edits from no form in the plan, but one from the stem of "yrkesverksamma".
+        self._by_stem: dict[str, str] = {}
+        for key, spelling in self._spelling.items():
+            if len(stem(key)) >= MIN_CORRECTED:
+                self._by_stem.setdefault(stem(key), spelling)
+        self._stem_choices = list(self._by_stem)
         self._decompounder = decompounder
         self._lexicon = lexicon  # folded -> spelling, for Swedish words the plan does not use
         # Typos rarely hit the first letter; searching only words that share it keeps the large list fast.
@@ -87,8 +94,10 @@ class Normaliser:
                 return None
             lookups[0] -= 1
         # The plan's words first: a typo in a question about the plan is most likely one of them.
-        return self._closest(key, self._choices, self._spelling) or self._closest(
-            key, self._lexicon_by_initial.get(key[0], []), self._lexicon
+        return (
+            self._closest(key, self._choices, self._spelling)
+            or self._closest(stem(key), self._stem_choices, self._by_stem)
+            or self._closest(key, self._lexicon_by_initial.get(key[0], []), self._lexicon)
         )
 
     def _closest(self, key: str, choices: list[str], spelling: dict[str, str]) -> str | None:
