@@ -25,10 +25,10 @@ from dataclasses import dataclass
 
 from index.text import ENGLISH_STOPWORDS, SWEDISH_STOPWORDS, fold
 
-KINDS = ("amount", "count", "date", "duration", "person", "other_plan", "future", "statistic")
+KINDS = ("amount", "count", "date", "duration", "person", "other_plan", "future", "statistic", "outcome")
 # When a question asks two things, the one the plan can never supply wins: another's plan, then a time the
 # plan cannot know, then the specific kinds before the generic count.
-PRIORITY = ("other_plan", "future", "person", "amount", "statistic", "duration", "date", "count")
+PRIORITY = ("other_plan", "future", "person", "amount", "outcome", "statistic", "duration", "date", "count")
 
 MAX_SUBJECT_WORDS = 6
 MAX_TERSE_WORDS = 6  # a keyword query ("budget kompetensforum") has no interrogative to frame its noun
@@ -299,6 +299,15 @@ CUES: tuple[Cue, ...] = (
     _cue("amount", FRAME_EN + AMOUNT_NOUNS_EN, "en"),
     _cue("amount", rf"\b(?:{AMOUNT_NOUNS_SV}|{AMOUNT_NOUNS_EN})", terse_only=True),
     # statistic: a current figure, or the top place of a set.
+    # outcome: what a project or initiative achieved; the plan names projects but reports no results.
+    _cue(
+        "outcome",
+        r"\b(?:vilka|vad|hur)\s+(?:\w+\s+){0,3}?(?P<ask>resultat(?:et|en)?)\s+"
+        r"(?:\w+\s+){0,2}?(?:gav|ger|ledde|blev|har|fick|av|fran|med)\b",
+        "sv",
+    ),
+    _cue("outcome", r"\b(?:vad|hur) (?:blev|gick) (?P<ask>(?:det med|resultatet))", "sv"),
+    _cue("outcome", r"\bwhat (?:were|was|are|is|did) (?:the )?(?P<ask>results?|outcomes?|achieve)\b", "en"),
     _cue("statistic", rf"\bvilk(?:en|et|a) {SETS_SV}\s+(?:\w+\s+){{0,3}}?{SUPERLATIVES}", "sv"),
     _cue("statistic", rf"\bwhich {SETS_EN}\s+(?:\w+\s+){{0,4}}?{SUPERLATIVES}", "en"),
     _cue(
@@ -706,6 +715,10 @@ def _statistic(ask: Ask, text: str) -> bool:
     return bool(PERCENT.search(folded) or _numbers(text))
 
 
+def _outcome(ask: Ask, text: str) -> bool:
+    return OUTCOME.search(_fold(text)) is not None
+
+
 SATISFIERS: dict[str, Callable[[Ask, str], bool]] = {
     "amount": _amount,
     "count": _count,
@@ -715,7 +728,10 @@ SATISFIERS: dict[str, Callable[[Ask, str], bool]] = {
     "other_plan": _never,
     "future": _future,
     "statistic": _statistic,
+    "outcome": _outcome,
 }
+OUTCOME_NOTE = {False: "Planen redovisar inga resultat av det.", True: "The plan reports no results of it."}
+OUTCOME = re.compile(r"\b(?:resultat\w*|ledde till|har lett till|resulterade|utvardering\w*)")
 
 
 # --- Notes -----------------------------------------------------------------------------------------
@@ -756,6 +772,7 @@ MISSING: tuple[tuple[str, str, str, str], ...] = (
     ("person", r"handlaggare|case officer", "namnger ingen handläggare", "names no case officer"),
     ("person", r"", "anger ingen kontaktperson", "names no contact person"),
     ("statistic", r"", "anger ingen siffra", "gives no figure"),
+    ("outcome", r"", "redovisar inga resultat", "reports no results"),
 )
 SET_PLURALS = {  # folded set word -> (sv, en)
     "kommun": ("kommunerna", "municipalities"),
@@ -875,4 +892,5 @@ NOTES: dict[str, Callable[[Ask, bool], str]] = {
     "other_plan": _other_note,
     "future": _future_note,
     "statistic": _statistic_note,
+    "outcome": lambda ask, en: OUTCOME_NOTE[en],
 }

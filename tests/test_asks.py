@@ -17,6 +17,8 @@ ROOT = Path(__file__).parent.parent
 # Ordinary questions about the plan: flagging one would turn a full answer into a partial one.
 ORDINARY_SV = [
     "Vad gör Almi?",
+    "Vilka effekter har globaliseringen på kompetensförsörjningen?",
+    "Vad ska politiker göra när de efterfrågar resultat?",
     "Vilken roll har Arbetsförmedlingen?",
     "Vad gör Länsstyrelsen när det gäller jämställdhet?",
     "Vilka insatsområden finns för arbetsgivare?",
@@ -97,6 +99,10 @@ def test_ordinary_english_questions_ask_nothing_specific(question):
 
 
 ASKS = [
+    # outcome: results of a named project
+    ("Vilka resultat gav projektet Effektivare validering?", "sv", "outcome"),
+    ("vad blev resultatet av fredagsakademin", "sv", "outcome"),
+    ("What were the results of the validation project?", "en", "outcome"),
     # amount
     ("Vad är budgeten för Kompetensforum?", "sv", "amount"),
     ("Hur mycket pengar har regionen avsatt för att genomföra handlingsplanen?", "sv", "amount"),
@@ -280,6 +286,9 @@ def test_ask_is_frozen():
 # --- satisfied_by: does an answer text hold such a fact? -------------------------------------------
 
 SATISFIED = [
+    # outcome: the plan reports a result
+    (Ask("outcome", "resultat", ""), "Projektet ledde till att fler validerades.", True),
+    (Ask("outcome", "resultat", ""), "Två exempel är Effektivare validering och Integration.", False),
     # amount: money, or a percentage for a rate
     (Ask("amount", "budget", "Kompetensforum"), "Budgeten är 2 miljoner kronor per år.", True),
     (Ask("amount", "budget", ""), "Regionen avsätter 500 tkr.", True),
