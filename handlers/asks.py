@@ -236,7 +236,8 @@ CUES: tuple[Cue, ...] = (
     _cue(
         "future",
         r"\bi (?:ar|host|vinter|sommar)\b|\btill (?:hosten|varen|sommaren|vintern)\b"
-        r"|\b(?:i morgon|imorgon|nasta vecka|nasta manad|nasta gang)\b|\bi var(?=\s*[?.!]*$)",
+        r"|\b(?:i morgon|imorgon|i kvall|ikvall|i helgen|nasta vecka|nasta manad|nasta gang)\b"
+        r"|\bi var(?=\s*[?.!]*$)",
         "sv",
     ),
     _cue("future", r"\bi vår(?=\s*(?:[?.!,]|$))", "sv", lower=True),  # "i vår egen plan" is "in our own plan"
@@ -249,7 +250,7 @@ CUES: tuple[Cue, ...] = (
     _cue(
         "future",
         r"\b(?:next|this|coming|upcoming|last) (?:year|semester|term|autumn|fall|spring|summer"
-        r"|winter|month|week)\b|\btomorrow\b",
+        r"|winter|month|week|weekend)\b|\b(?:tomorrow|tonight)\b",
         "en",
     ),
     _cue("future", rf"\b(?:nasta|kommande|arets)\s+(?:[\w-]+\s+)?{EVENTS}", "sv"),

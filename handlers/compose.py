@@ -71,7 +71,7 @@ class Composer:
     def compose(self, query: Query, vector: np.ndarray, ranking: Ranking) -> Answer:
         texts = ENGLISH if query.lang == "en" else SWEDISH
         retrieved = [source(h) for h in ranking.hits[:RETRIEVED_K]]
-        judged = evidence(ranking, query.terms, query.lang)
+        judged = self.judge(query, ranking)
         if not judged.answerable:
             return self._decline(query, texts, retrieved)
         draft, actor = self._draft(query, vector, ranking)
@@ -90,6 +90,15 @@ class Composer:
             context,
             lead=texts.lead,
         )
+
+    def judge(self, query: Query, ranking: Ranking) -> Evidence:
+        """Whether the plan answers the question (see handlers/answerability.py)."""
+        structural = bool(
+            query.chapter
+            or self.subjects.actor_asked(query) is not None
+            or (self.lists.wants_list(query) and not query.actors and self.lists.structural(query))
+        )
+        return evidence(ranking, query.terms, query.lang, structural)
 
     def _draft(self, query: Query, vector: np.ndarray, ranking: Ranking) -> tuple[Draft, str]:
         """The strategy for this kind of question, and the actor the answer is about ("" if none)."""

@@ -11,7 +11,7 @@ import numpy as np
 
 from handlers.actors import ActorDirectory
 from handlers.answer_types import Answer
-from handlers.answerability import Evidence, evidence
+from handlers.answerability import Evidence
 from handlers.compose import Composer
 from handlers.dialogue import Context
 from handlers.query import MAX_QUESTION_CHARS, Analyser, Query
@@ -99,7 +99,7 @@ class QA:
         """The answerability evidence for a question, without composing an answer (for `eval --curve`)."""
         query = self.analyser.analyse(question)
         ranking = self.searcher.rank(self.embed(query), query.terms, query.chapter)
-        return evidence(ranking, query.terms, query.lang)
+        return self.composer.judge(query, ranking)
 
     def embed(self, query: Query) -> np.ndarray:
         """The question's vector; the situation told with it joins in, so it can tip the choice between

@@ -25,7 +25,7 @@ from rapidfuzz.distance import OSA
 from index.text import SWEDISH_FUNCTION_WORDS, TOKEN, Decompounder, fold, stem
 
 LEXICON_FILE = "lexicon.txt"
-LEXICON_MIN_ZIPF = 2.5  # wordfreq: about once per 3 million words; rarer entries are often misspellings
+LEXICON_MIN_ZIPF = 2.0  # wordfreq: once per 10 million words; rarer entries are often misspellings
 MIN_CORRECTED = 5  # shorter words are too ambiguous to correct ("mal": mål, mal, mall …)
 MAX_CORRECTED = 40  # longer "words" are not typos of the plan's words (and would cost time to compare)
 MAX_LOOKUPS = 30  # edit-distance searches per message: a long or hostile message costs little more
@@ -87,8 +87,13 @@ class Normaliser:
         for spelling in (self._spelling, self._lexicon):
             if key in spelling:  # only restores letters that are missing, never changes ones typed
                 return spelling[key] if lower == key and spelling[key] != lower else None
-        if not MIN_CORRECTED <= len(key) <= MAX_CORRECTED or self._decompounder.parts(key):
+        if not MIN_CORRECTED <= len(key) <= MAX_CORRECTED:
             return None
+        if self._decompounder.parts(key):
+            # A compound of the plan's words, unless one edit from a long word of the plan: "arbetsmarknaen"
+            # splits into "arbets" + "marknaen" but is a typo of "arbetsmarknaden".
+            near = self._closest(key, self._choices, self._spelling, limit=1) if len(key) >= 8 else None
+            return near
         if lookups is not None:
             if lookups[0] <= 0:
                 return None
@@ -100,8 +105,10 @@ class Normaliser:
             or self._closest(key, self._lexicon_by_initial.get(key[0], []), self._lexicon)
         )
 
-    def _closest(self, key: str, choices: list[str], spelling: dict[str, str]) -> str | None:
-        limit = 1 if len(key) < 8 else 2
+    def _closest(
+        self, key: str, choices: list[str], spelling: dict[str, str], limit: int | None = None
+    ) -> str | None:
+        limit = limit if limit is not None else 1 if len(key) < 8 else 2
         found = process.extract(key, choices, scorer=OSA.distance, score_cutoff=limit, limit=8)
         if not found:
             return None

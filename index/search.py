@@ -126,6 +126,10 @@ class HybridSearcher:
                 return True
         return False
 
+    def document_share(self, term: str) -> float:
+        """The share of passages that contain the term."""
+        return self._df.get(term, 0) / len(self.chunks) if self.chunks else 0.0
+
     def idf(self, term: str) -> float:
         n = len(self.chunks)
         return math.log(1 + (n - self._df.get(term, 0) + 0.5) / (self._df.get(term, 0) + 0.5))

@@ -23,13 +23,13 @@ LIST_CUES = re.compile(
 )
 # A question about how something came about or proceeds: its answer is the whole sequence of steps.
 PROCESS_CUES = re.compile(
-    r"\b(steg|process(en)?|hur (gick|har|togs|tas|har .{1,40} tagits)|tidplan|i vilken ordning|genomfördes|"
-    r"steps|process|how was|how were|timeline)\b",
+    r"\b(steg|process(en)?|hur\b.{0,40}\b(gick|gått|togs|tagits|tas|gjordes|arbetades)|tidplan|"
+    r"i vilken ordning|genomfördes|steps|process|how (was|were|did)|drawn up|timeline)\b",
     re.IGNORECASE,
 )
 # A time a step took place: "hösten 2018", "under vintern 2019", "i mars 2020".
 TIME_EXPRESSION = re.compile(
-    r"\b(våren|sommaren|hösten|vintern|januari|februari|mars|april|maj|juni|juli|augusti|september|oktober"
+    r"\b((för|sen)?(våren|sommaren|hösten|vintern)|januari|februari|mars|april|maj|juni|juli|augusti|september|oktober"
     r"|november|december)\s+(19|20)\d\d\b",
     re.IGNORECASE,
 )

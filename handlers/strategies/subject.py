@@ -25,8 +25,10 @@ ROLE_QUESTION = re.compile(
 ROLE_WORDS = frozenset(
     stem(w)
     for w in "gör roll roller förväntas förväntningar förväntar berätta ansvar ansvarar uppgift uppgifter "
-    "innebär jobbar arbetar håller do does role roles responsibility expected tell".split()
+    "innebär jobbar arbetar håller bidrar bidra bidrag do does role roles responsibility expected tell "
+    "contribute contributes".split()
 )
+DOMAIN_SHARE = 0.2  # a word in at least this share of the passages is the plan's subject, not a question's
 ALSO_MENTIONS = {"sv": "Planen tar också upp {name} här:", "en": "The plan also mentions {name} here:"}
 
 
@@ -45,7 +47,12 @@ class SubjectStrategy:
         rest = " ".join(query.terms.words) if query.lang == "en" else query.question
         while (span := self.actors.span(rest)) is not None:  # every naming of the actor goes
             rest = rest[: span[0]] + " " + rest[span[1] :]
-        return query.actors[0] if all(stem(w) in ROLE_WORDS for w in content_tokens(rest)) else None
+        asked = [w for w in content_tokens(rest) if not self._everywhere(w)]
+        return query.actors[0] if all(stem(w) in ROLE_WORDS for w in asked) else None
+
+    def _everywhere(self, word: str) -> bool:
+        """A word the whole plan is about ("kompetensförsörjningen"): it does not narrow a question."""
+        return self.searcher.document_share(stem(word)) >= DOMAIN_SHARE
 
     def actor(self, actor: Actor, vector: np.ndarray, lang: str) -> Draft:
         subject = Subject(actor.section, actor.short_name, actor.aliases, ACTOR_DESCRIPTION_CHARS)
