@@ -101,10 +101,12 @@ def content_tokens(text: str) -> list[str]:
 
 def detect_language(text: str) -> str:
     """'en' or 'sv', from function words and Swedish letters; Swedish wins ties (the plan is Swedish)."""
-    words = tokens(text)
+    words = tokens(text)  # folded: "for" may be "för", so an English word is counted as English only
     english = sum(w in _ENGLISH_MARKERS or w in ENGLISH_STOPWORDS for w in words)
-    swedish = sum(w in _SWEDISH_MARKERS or w in SWEDISH_STOPWORDS for w in words)
-    if re.search(r"[åäö]", text.lower()):  # tokens are folded; the letters themselves still tell
+    swedish = sum(
+        (w in _SWEDISH_MARKERS or w in SWEDISH_STOPWORDS) and w not in ENGLISH_STOPWORDS for w in words
+    )
+    if re.search(r"[åäö]", text.lower()):  # the letters themselves still tell
         swedish += 1
     return "en" if english > swedish else "sv"
 

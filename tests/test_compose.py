@@ -207,10 +207,17 @@ def test_actor_aliases_lead_to_the_actor(real_qa, question: str, section: str) -
     assert answer.sources[0].section == section
 
 
-def test_a_fact_about_an_actor_gets_the_fact_not_the_portrait(real_qa) -> None:
+def test_an_actor_role_within_the_plans_own_subject_is_the_actors_role(real_qa) -> None:
+    # "inom kompetensförsörjning" is what the whole plan is about: it does not narrow the question.
     answer = real_qa.answer("Vad gör BRO inom kompetensförsörjning?")
-    assert "talangrekrytering" in answer.text
-    assert "Planen tar också upp" not in answer.text
+    assert "talangrekrytering" in answer.body
+    assert answer.sources[0].section == "Aktörer > Business Region Örebro"
+
+
+def test_a_fact_about_an_actor_gets_the_fact_not_the_portrait(real_qa) -> None:
+    answer = real_qa.answer("Vem äger Almi?")
+    assert "ägs av staten" in answer.body
+    assert "Planen tar också upp" not in answer.body
 
 
 def test_funding_answer_brings_the_money_together(real_qa) -> None:

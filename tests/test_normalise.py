@@ -188,7 +188,8 @@ def test_the_edit_distance_allowed_grows_with_the_word():
     assert normaliser.normalise("validring").text == "validering"  # one edit
     assert normaliser.normalise("valdring").text == "validering"  # two edits in a long word
     assert normaliser.normalise("arbtet").text == "arbetet"  # one edit in a short word
-    assert normaliser.normalise("arbtt").text == "arbtt"  # two edits in a short word: too far
+    assert normaliser.normalise("arbqq").text == "arbqq"  # two edits from the word and its stem: too far
+    assert normaliser.normalise("arbtt").text == "arbetet"  # two from "arbetet", one from its stem "arbet"
 
 
 # --- the Analyser normalises Swedish, not English ------------------------------------------------------
@@ -271,7 +272,7 @@ def test_without_a_question_the_last_sentence_is_asked():
     "message",
     [
         "Vad gör Almi?",
-        "Jag jobbar på en skola. Vad gör Almi?",  # several sentences, but short
+        "Jag jobbar på en skola. Almi och BRO.",  # short, and no sentence asks
         "",
         # Long, but one sentence: all question.
         "Vilka insatser finns för arbetsgivare som vill arbeta strategiskt med kompetensförsörjning och "
@@ -280,3 +281,8 @@ def test_without_a_question_the_last_sentence_is_asked():
 )
 def test_a_short_or_single_sentence_message_is_all_question(message):
     assert split_question(message) == (message, "")
+
+
+def test_a_sentence_of_context_before_a_short_question_is_the_situation():
+    question, situation = split_question("Jag jobbar på en skola. Vad gör Almi?")
+    assert (question, situation) == ("Vad gör Almi?", "Jag jobbar på en skola.")

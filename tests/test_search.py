@@ -227,7 +227,11 @@ def test_dense_and_lexical_both_matter(searcher, embedder):
     # ... and so do the words alone, under a question that means nothing in particular.
     vague = embedder.query("Vad är det?")
     assert searcher.rank(vague, NO_TERMS).hits[0].chunk.section != almi
-    assert searcher.rank(vague, searcher.query_terms("Almi Företagspartner")).hits[0].chunk.section == almi
+    def almi_rank(terms) -> int:
+        hits = searcher.rank(vague, terms, k=10_000).hits
+        return next(r for r, h in enumerate(hits) if h.chunk.section == almi)
+
+    assert almi_rank(searcher.query_terms("Almi Företagspartner")) < almi_rank(NO_TERMS) // 2
     # Words the question shares with a passage lift it above where meaning alone puts it.
     question = "Vilka branscher är prioriterade?"
     vector, terms = embedder.query(question), searcher.query_terms(question)
