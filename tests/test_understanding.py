@@ -472,10 +472,6 @@ def test_a_question_naming_a_chapter_cites_that_chapter_first(
     assert first_section(without).split(" > ")[0] != chapter
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the structural list of the Möt-chapter's Insatsområden wins over the Sammanfattning's own list",
-)
 def test_a_list_question_naming_a_chapter_gets_that_chapters_list(real_qa) -> None:
     answer = real_qa.answer(
         "Vilka insatsområden finns för att möta arbetskraftsefterfrågan i bristyrken enligt sammanfattningen?"

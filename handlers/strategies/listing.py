@@ -52,6 +52,8 @@ class ListStrategy:
     def structural(self, query: Query) -> Draft | None:
         """The lists whose headings the question names, whole, in the plan's order."""
         entries = self.lists.find(query.terms.words)
+        if query.chapter:  # "… enligt sammanfattningen": that chapter's lists only
+            entries = [e for e in entries if e.section.path[0] == query.chapter]
         return self._lists(entries) if entries else None
 
     def in_passage(self, best: int) -> Draft | None:
