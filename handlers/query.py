@@ -17,7 +17,15 @@ from index.glossary import Glossary, Translation
 from index.knowledge import Document
 from index.normalise import Normaliser
 from index.search import HybridSearcher, QueryTerms
-from index.text import detect_language, fold, split_sentences, stem, tokens
+from index.text import (
+    ENGLISH_STOPWORDS,
+    SWEDISH_STOPWORDS,
+    detect_language,
+    fold,
+    split_sentences,
+    stem,
+    tokens,
+)
 
 MAX_QUESTION_CHARS = 2000  # longer input is cut for search; e5 reads 512 tokens at most anyway
 # A message this long with several sentences tells a situation before it asks: search on the question.
@@ -36,6 +44,7 @@ DEFINITION = re.compile(
 
 # Words that point back into what was told before ("den sortens förflyttning", "hjälpa mot sådant").
 SITUATION_REFERENCE = re.compile(r"\b(sådan|sådant|sådana|sortens|such|this kind)\b", re.IGNORECASE)
+WHICH_NOUN = re.compile(r"\b(?:vilka|vilken|vilket|which)\s+([a-z]{3,})\b")
 DEFINITE_ENDINGS = ("et", "en", "na", "n")  # förordet, sammanfattningen, aktörerna
 
 
@@ -57,6 +66,7 @@ class Query:
     defines: str = ""  # the term a definition question asks about ("APL" in "Vad är APL för något?")
     chapter: str = ""  # a chapter the question points into: "Förord" for "… enligt förordet?"
     leans_on_situation: bool = False  # the question refers into the situation ("den sortens", "sådant")
+    kind_asked: str = ""  # the stem of the noun a "which" question asks for: "yrk" in "i vilka yrken …"
 
     @property
     def search_text(self) -> str:
@@ -121,6 +131,7 @@ class Analyser:
             ask=find_ask(question, lang),
             defines=(match.group("term") if (match := DEFINITION.search(question)) else ""),
             chapter=self._chapter(question, translation),
+            kind_asked=_kind_asked(question),
             leans_on_situation=bool(situation)
             and (refers_back(tokens(asked)) or SITUATION_REFERENCE.search(asked) is not None),
         )
@@ -135,6 +146,14 @@ class Analyser:
                 if definite or (word.startswith(stem(heading)) and "kapit" in word[len(stem(heading)) :]):
                     return section
         return ""
+
+
+def _kind_asked(question: str) -> str:
+    """ "I vilka yrken …?", "Vilken grupp …?", "Which organisation …?": the stem of the noun asked for."""
+    match = WHICH_NOUN.search(fold(question))
+    if match is None or match.group(1) in SWEDISH_STOPWORDS or match.group(1) in ENGLISH_STOPWORDS:
+        return ""
+    return stem(match.group(1))
 
 
 def split_question(text: str) -> tuple[str, str]:

@@ -13,7 +13,7 @@ from handlers.query import Query
 from handlers.strategies import Draft, join, source
 from index.search import Hit, HybridSearcher, Ranking
 from index.store import Sentence
-from index.text import fold, tokens
+from index.text import fold, stem, tokens
 
 MAX_ANSWER_CHARS = 550  # answer body, before the sources
 CANDIDATES = 12  # the best sentences looked at
@@ -24,7 +24,7 @@ HEADING_FOLLOWERS = 2  # a heading is no answer alone: the sentences under it co
 # Preferences among the best sentences, in fused-score units (about a tenth of the usual spread).
 NAMED_BONUS = 0.3  # names the actor the question names
 OTHER_NAMED_PENALTY = 0.3  # names another actor, and not the one asked about
-FACT_BONUS = 0.3  # holds the fact asked for: a number for "how many", a year for "when", a definition
+FACT_BONUS = 0.3  # holds the fact asked for: a number for "how many", a definition, the kind "which" names
 
 
 class Extractive:
@@ -32,6 +32,7 @@ class Extractive:
         self.searcher = searcher
         self.sentences: list[Sentence] = searcher.stored.sentences
         self._actor_keys = actor_keys  # per sentence: the names of the actors it names
+        self._stems = [frozenset(stem(t) for t in tokens(s.text)) for s in self.sentences]
 
     def draft(self, query: Query, ranking: Ranking) -> Draft:
         scores = self._preferences(query, ranking)
@@ -63,6 +64,8 @@ class Extractive:
             if query.ask is not None and query.ask.satisfied_by(text):
                 scores[i] += FACT_BONUS
             if query.defines and _defines(text, query.defines):
+                scores[i] += FACT_BONUS
+            if query.kind_asked and query.kind_asked in self._stems[i]:
                 scores[i] += FACT_BONUS
         return scores
 
