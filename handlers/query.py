@@ -44,6 +44,11 @@ DEFINITION = re.compile(
 
 # Words that point back into what was told before ("den sortens förflyttning", "hjälpa mot sådant").
 SITUATION_REFERENCE = re.compile(r"\b(sådan|sådant|sådana|sortens|such|this kind)\b", re.IGNORECASE)
+WHO = re.compile(
+    r"\b(vem|vilka|vilken|vilket) (organisation|organisationer|aktör|aktörer|myndighet|nätverk)\b|"
+    r"^\s*vem\b|\bwho\b|\bwhich (organisation|organization|body|actor|agency|network)s?\b",
+    re.IGNORECASE,
+)
 WHICH_NOUN = re.compile(r"\b(?:vilka|vilken|vilket|which)\s+([a-z]{3,})\b")
 DEFINITE_ENDINGS = ("et", "en", "na", "n")  # förordet, sammanfattningen, aktörerna
 
@@ -67,6 +72,7 @@ class Query:
     chapter: str = ""  # a chapter the question points into: "Förord" for "… enligt förordet?"
     leans_on_situation: bool = False  # the question refers into the situation ("den sortens", "sådant")
     kind_asked: str = ""  # the stem of the noun a "which" question asks for: "yrk" in "i vilka yrken …"
+    asks_who: bool = False  # "Vem …?", "Vilken organisation …?", "Who …?": an actor answers
 
     @property
     def search_text(self) -> str:
@@ -132,6 +138,7 @@ class Analyser:
             defines=(match.group("term") if (match := DEFINITION.search(question)) else ""),
             chapter=self._chapter(question, translation),
             kind_asked=_kind_asked(question),
+            asks_who=WHO.search(question) is not None,
             leans_on_situation=bool(situation)
             and (refers_back(tokens(asked)) or SITUATION_REFERENCE.search(asked) is not None),
         )

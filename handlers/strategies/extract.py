@@ -67,6 +67,8 @@ class Extractive:
                 scores[i] += FACT_BONUS
             if query.kind_asked and query.kind_asked in self._stems[i]:
                 scores[i] += FACT_BONUS
+            if query.asks_who and keys:
+                scores[i] += FACT_BONUS
         return scores
 
     def _around(self, best: int) -> list[int]:

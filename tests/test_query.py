@@ -1,0 +1,90 @@
+"""Understanding a question once: what the Query says about it (the real plan's analyser)."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.text import stem
+
+
+@pytest.fixture(scope="module")
+def analyse(real_qa):
+    return real_qa.analyser.analyse
+
+
+@pytest.mark.parametrize(
+    ("question", "term"),
+    [
+        ("Vad är APL för något?", "APL"),
+        ("vad betyder förmobilisering egentligen", "förmobilisering"),
+        ("What does YH stand for?", "YH"),
+        ("Vad gör Almi?", ""),
+        ("Vad är länsstyrelsens roll i arbetet?", ""),
+    ],
+)
+def test_a_definition_question_names_its_term(analyse, question: str, term: str) -> None:
+    assert analyse(question).defines == term
+
+
+@pytest.mark.parametrize(
+    ("question", "noun"),
+    [
+        ("I vilka yrken behövs stödstrukturer mest?", "yrken"),
+        ("Vilken grupp ska utbildningen riktas till?", "grupp"),
+        ("Which sectors are short of staff?", "sectors"),
+        ("Vilka ska lockas till bristyrkesutbildningar?", ""),  # "vilka ska": no noun asked for
+    ],
+)
+def test_a_which_question_names_the_kind_asked_for(analyse, question: str, noun: str) -> None:
+    assert analyse(question).kind_asked == (stem(noun) if noun else "")
+
+
+@pytest.mark.parametrize(
+    ("question", "who"),
+    [
+        ("Vem samordnar folkhögskolornas samverkan?", True),
+        ("Vilken organisation leder arbetet?", True),
+        ("Who runs the network for YH providers?", True),
+        ("Vad gör Almi?", False),
+        ("Vilka insatsområden finns för arbetsgivare?", False),
+    ],
+)
+def test_who_questions_ask_for_an_actor(analyse, question: str, who: bool) -> None:
+    assert analyse(question).asks_who is who
+
+
+@pytest.mark.parametrize(
+    ("question", "chapter"),
+    [
+        ("Vad säger förordet om hållbarhet?", "Förord"),
+        ("vilka trender nämns i sammanfattningen", "Sammanfattning"),
+        ("Vilka finns i aktörskapitlet?", "Aktörer"),
+        ("What does the foreword say about cooperation?", "Förord"),
+        ("Vad säger planen om hållbarhet?", ""),
+    ],
+)
+def test_a_question_pointing_into_a_chapter_names_it(analyse, question: str, chapter: str) -> None:
+    assert analyse(question).chapter == chapter
+
+
+def test_a_follow_up_keeps_its_subject_as_data_not_in_the_question(real_qa) -> None:
+    first = real_qa.answer("Vad gör Handelskammaren Mälardalen?")
+    query = real_qa.analyser.analyse("Är de offentliga eller privata?", first.context)
+    assert query.follow_up
+    assert query.question == "Är de offentliga eller privata?"
+    assert query.subject == "Handelskammaren Mälardalen"
+    assert query.subject in query.search_text
+
+
+def test_a_pronoun_after_a_situation_points_to_the_actor_it_names(analyse) -> None:
+    query = analyse("Vi har haft kontakt med Almi om ett lån. Vad kan de hjälpa till med mer?")
+    assert query.situation.startswith("Vi har haft kontakt med Almi")
+    assert [a.name for a in query.actors] == ["Almi"]
+    assert query.leans_on_situation
+
+
+def test_english_is_not_normalised_and_swedish_is(analyse) -> None:
+    assert analyse("Action areas for employers?").lang == "en"
+    assert analyse("Action areas for employers?").text == "Action areas for employers?"
+    swedish = analyse("vilka insatsomraden finns for arbetsgivare")
+    assert swedish.text == "vilka insatsområden finns för arbetsgivare"
