@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from index.text import ENGLISH_STOPWORDS, SWEDISH_STOPWORDS, fold
+from index.text import ENGLISH_STOPWORDS, SWEDISH_STOPWORDS, fold, stem
 
 KINDS = ("amount", "count", "date", "duration", "person", "other_plan", "future", "statistic", "outcome")
 # When a question asks two things, the one the plan can never supply wins: another's plan, then a time the
@@ -454,6 +454,8 @@ def _ask(cue: Cue, match: re.Match[str], text: str, folded: str, terse: bool) ->
     span = (match.start(), match.end())
     # Only a Swedish noun can be looked for in the plan's Swedish text.
     counted = _counted(folded, span[1]) if cue.kind == "count" and cue.lang == "sv" else ""
+    if cue.kind == "statistic" and seed:  # "hur hög är arbetslösheten": a figure of unemployment
+        counted = stem(_fold(seed))
     return Ask(cue.kind, phrase, _subject(text, folded, span, cue.subject, seed, terse), counted)
 
 
@@ -707,6 +709,11 @@ def _future(ask: Ask, text: str) -> bool:
 
 
 def _statistic(ask: Ask, text: str) -> bool:
+    if ask.counted:  # the figure must be of the thing asked about, not any figure in the answer
+        near = rf"(?:\d[\d\s.,]*\s*(?:%|procent)?|{NUMBER_WORD})"
+        noun = rf"[\w-]*{re.escape(ask.counted)}[\w-]*"
+        gap = r"\s+(?:[\w-]+\s+){0,5}?"
+        return re.search(rf"{near}{gap}{noun}|{noun}{gap}{near}", _fold(text)) is not None
     folded = _fold(text)
     if re.search(SUPERLATIVES, _fold(ask.phrase)):
         places = {m.group(1) or m.group(2) for m in PLACE.finditer(text)}

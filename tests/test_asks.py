@@ -285,7 +285,11 @@ def test_ask_is_frozen():
 
 # --- satisfied_by: does an answer text hold such a fact? -------------------------------------------
 
+UNEMPLOYMENT = find_ask("Hur hög är arbetslösheten i länet?", "sv")
 SATISFIED = [
+    # statistic of a named thing: the figure must be of that thing
+    (UNEMPLOYMENT, "17 procent av befolkningen var utrikesfödda.", False),
+    (UNEMPLOYMENT, "Arbetslösheten i länet var 7 procent.", True),
     # outcome: the plan reports a result
     (Ask("outcome", "resultat", ""), "Projektet ledde till att fler validerades.", True),
     (Ask("outcome", "resultat", ""), "Två exempel är Effektivare validering och Integration.", False),
