@@ -25,7 +25,7 @@ from index.knowledge import load_document
 from index.normalise import build_lexicon, load_lexicon
 from index.text import split_sentences
 
-FORMAT_VERSION = 4  # 4: lexicon.txt (known Swedish words, for typo correction)
+FORMAT_VERSION = 5  # 4: lexicon.txt (known Swedish words, for typo correction); 5: the lexicon from Zipf 2
 BATCH = 16
 
 Progress = Callable[[str], None]
