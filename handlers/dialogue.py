@@ -27,6 +27,8 @@ DEFINITE_NOUN = re.compile(r"^[^\W\d_]{3,}(en|et|na|rna|n)$")
 PREPOSITIONS = frozenset(
     fold("i på av med för till om från hos inom under vid in of for with in on about").split()
 )
+# Verbs before an empty "det" ("finns det", "går det", "behövs det"): there is, it is possible, …
+EXPLETIVE_VERBS = frozenset(fold("finns fanns går gick blir blev behövs krävs handlar räcker").split())
 MAX_FOLLOW_UP_WORDS = 10  # a long question carries its own subject
 
 
@@ -81,6 +83,8 @@ def refers_back(words: list[str]) -> bool:
         after = words[i + 2] if i + 2 < len(words) else ""
         if following == "som" or DEFINITE_NOUN.search(after):
             continue  # "de som …"; "den regionala utvecklingsstrategin" (an article, not a pronoun)
+        if word == "det" and i > 0 and words[i - 1] in EXPLETIVE_VERBS and following is not None:
+            continue  # "Finns det något liknande …?": "det" stands in for what follows, not for before
         if following is None or following in PREPOSITIONS or short:
             return True
     return False

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from handlers.actors import ActorDirectory
-from handlers.dialogue import Context, resolve
+from handlers.dialogue import Context, refers_back, resolve
 from index.knowledge import load_document
+from index.text import tokens
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -88,3 +89,19 @@ def test_context_round_trips_through_storage() -> None:
     assert Context.from_dict(HANDELSKAMMAREN.to_dict()) == HANDELSKAMMAREN
     assert Context.from_dict(None) == Context()
     assert Context.from_dict({"question": 3, "unexpected": "x"}) == Context("3", "", "")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Finns det något liknande för vården?",
+        "Går det att söka pengar för validering?",
+        "Behövs det fler lärare?",
+    ],
+)
+def test_an_empty_det_after_finns_or_gar_does_not_refer_back(question: str) -> None:
+    assert not refers_back(tokens(question))
+
+
+def test_det_last_in_a_question_still_refers_back() -> None:
+    assert refers_back(tokens("Vem finansierar det?"))
