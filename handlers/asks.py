@@ -720,7 +720,12 @@ def _statistic(ask: Ask, text: str) -> bool:
         asked = set(re.findall(r"\w+", _fold(f"{ask.phrase} {ask.subject}")))
         new_place = any(_fold(p) not in asked for p in places)
         return new_place and bool(re.search(SUPERLATIVES, folded) or _numbers(text))
+    if SHARE_ASK.search(_fold(ask.phrase)):  # "vilken andel", "what share": a share, not a count
+        return PERCENT.search(folded) is not None
     return bool(PERCENT.search(folded) or _numbers(text))
+
+
+SHARE_ASK = re.compile(r"andel|procent|share|percent|proportion|fraction")
 
 
 def _outcome(ask: Ask, text: str) -> bool:

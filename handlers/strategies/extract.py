@@ -22,6 +22,9 @@ SAME_PASSAGE_MARGIN = 0.3  # other sentences of the best passage this close join
 MAX_SENTENCES = 4
 HEADING_FOLLOWERS = 2  # a heading is no answer alone: the sentences under it come along
 # Preferences among the best sentences, in fused-score units (about a tenth of the usual spread).
+# Holds the specific thing asked ("vilken andel" -> a share): without it the answer is only partial, so a
+# sentence that has it wins over a somewhat closer one that does not.
+ASK_BONUS = 1.0
 NAMED_BONUS = 0.3  # names the actor the question names
 OTHER_NAMED_PENALTY = 0.3  # names another actor, and not the one asked about
 FACT_BONUS = 0.3  # holds the fact asked for: a number for "how many", a definition, the kind "which" names
@@ -54,6 +57,10 @@ class Extractive:
         scores = ranking.sentence_scores.copy()
         top = np.argsort(-scores, kind="stable")[: CANDIDATES * 2]
         named = {a.name for a in query.actors}
+        # A check that names what it needs (the counted noun, a share) may pull far; a loose one ("any
+        # number" for an English "how many") only a little, or any number would win.
+        precise = query.ask is not None and (bool(query.ask.counted) or query.ask.kind == "statistic")
+        ask_bonus = ASK_BONUS if precise else FACT_BONUS
         for i in top:
             keys = self._actor_keys[i]
             if named and keys & named:
@@ -62,7 +69,7 @@ class Extractive:
                 scores[i] -= OTHER_NAMED_PENALTY
             text = self.sentences[i].text
             if query.ask is not None and query.ask.satisfied_by(text):
-                scores[i] += FACT_BONUS
+                scores[i] += ask_bonus
             if query.defines and _defines(text, query.defines):
                 scores[i] += FACT_BONUS
             if query.kind_asked and query.kind_asked in self._stems[i]:
