@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from handlers.actors import ActorDirectory
+from handlers.actors import Actor, ActorDirectory
 from handlers.answer_types import ANSWERED, DECLINED, PARTIAL, Answer, Source
 from handlers.answerability import Evidence, evidence
 from handlers.dialogue import Context
@@ -57,6 +57,13 @@ ENGLISH = Texts(
 )
 
 
+@dataclass(frozen=True)
+class Route:
+    actor: Actor | None  # the actor whose role is asked about
+    wants_list: bool
+    structural: Draft | None  # the plan's own lists the question names
+
+
 class Composer:
     def __init__(self, searcher: HybridSearcher, document: Document, actors: ActorDirectory):
         self.searcher = searcher
@@ -71,10 +78,11 @@ class Composer:
     def compose(self, query: Query, vector: np.ndarray, ranking: Ranking) -> Answer:
         texts = ENGLISH if query.lang == "en" else SWEDISH
         retrieved = [source(h) for h in ranking.hits[:RETRIEVED_K]]
-        judged = self.judge(query, ranking)
+        route = self._route(query)
+        judged = self.judge(query, ranking, route)
         if not judged.answerable:
             return self._decline(query, texts, retrieved)
-        draft, actor = self._draft(query, vector, ranking)
+        draft, actor = self._draft(query, vector, ranking, route)
         if query.ask is not None and not query.ask.satisfied_by(draft.body):
             return self._partial(query, texts, retrieved, draft, judged)
         topic = actor or draft.cited[0].section.rsplit(" > ", 1)[-1].rstrip("*")
@@ -91,29 +99,31 @@ class Composer:
             lead=texts.lead,
         )
 
-    def judge(self, query: Query, ranking: Ranking) -> Evidence:
+    def judge(self, query: Query, ranking: Ranking, route: Route | None = None) -> Evidence:
         """Whether the plan answers the question (see handlers/answerability.py)."""
-        structural = bool(
-            query.chapter
-            or self.subjects.actor_asked(query) is not None
-            or (self.lists.wants_list(query) and not query.actors and self.lists.structural(query))
-        )
+        route = route or self._route(query)
+        structural = bool(query.chapter or route.actor is not None or route.structural is not None)
         return evidence(ranking, query.terms, query.lang, structural)
 
-    def _draft(self, query: Query, vector: np.ndarray, ranking: Ranking) -> tuple[Draft, str]:
-        """The strategy for this kind of question, and the actor the answer is about ("" if none)."""
-        actor = self.subjects.actor_asked(query)
-        if actor is not None:
-            return self.subjects.actor(actor, vector, query.lang), actor.name
-        named = query.actors[0].name if len(query.actors) == 1 else ""
+    def _route(self, query: Query) -> Route:
+        """What the question's structure asks for, found once: an actor's role, a list of the plan's."""
         wants_list = self.lists.wants_list(query)
-        if query.topic and not wants_list and query.ask is None:
+        # A question naming an actor asks about that actor, not for a list that shares a word with it.
+        structural = self.lists.structural(query) if wants_list and not query.actors else None
+        return Route(self.subjects.actor_asked(query), wants_list, structural)
+
+    def _draft(
+        self, query: Query, vector: np.ndarray, ranking: Ranking, route: Route
+    ) -> tuple[Draft, str]:
+        """The strategy for this kind of question, and the actor the answer is about ("" if none)."""
+        if route.actor is not None:
+            return self.subjects.actor(route.actor, vector, query.lang), route.actor.name
+        named = query.actors[0].name if len(query.actors) == 1 else ""
+        if query.topic and not route.wants_list and query.ask is None:
             return self.subjects.topic(query.topic, vector, query.lang), named
         best = ranking.best_sentences(1)[0]
-        if wants_list:
-            # A question naming an actor asks about that actor, not for a list that shares a word with it.
-            structural = None if query.actors else self.lists.structural(query)
-            listed = structural or self.lists.in_passage(best)
+        if route.wants_list:
+            listed = route.structural or self.lists.in_passage(best)
             if listed is not None:
                 return listed, named
         steps = self.lists.steps(query, ranking)
