@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.knowledge import Document
-from index.text import TOKEN, stem, tokens
+from index.text import TOKEN, fold, stem, tokens
 
 ACTORS_CHAPTER = "Aktörer"
 _ABBREVIATION = re.compile(r"\(([A-ZÅÄÖ]{2,6})\)")
@@ -88,7 +88,7 @@ class ActorDirectory:
 
     def span(self, text: str) -> tuple[int, int] | None:
         """Character span of the first actor named in the text."""
-        matches = list(TOKEN.finditer(text.lower()))
+        matches = list(TOKEN.finditer(fold(text)))  # folded like the aliases; same length as text
         keys = [stem(m.group()) for m in matches]
         for i in range(len(keys)):
             for size in range(min(self._longest, len(keys) - i), 0, -1):

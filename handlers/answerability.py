@@ -5,7 +5,8 @@
 - Words: the share of the question's words (IDF-weighted, after typo correction and folding) the plan has.
 - Stand-out: how far the best sentence rises above the question's cosines with the rest of the plan.
 - Agreement: whether the lexical and the dense ranking put the same passages on top.
-- Structure: whether the question names a part of the plan (a listed heading, an actor's role, a chapter).
+- Structure: whether the question names a part of the plan (a listed heading, an actor's role), or points
+  into one of its chapters ("enligt förordet").
 
 The weights and the threshold were chosen on the realistic development sets; `bot.py eval --curve` prints
 the trade-off (in-scope questions declined against off-topic questions answered) for any threshold.
@@ -30,6 +31,7 @@ W_AGREEMENT = 0.2
 AGREEMENT_DEPTH = 3
 # Naming the plan's own structure: about one standard deviation of the cosine's contribution.
 W_STRUCTURE = 1.0
+W_CHAPTER = 3.0  # "… i förordet?": a question about the document itself, whatever its words
 # Where the curve (`bot.py eval --curve`) turns: below it few in-scope questions are declined, above it
 # in-scope declines rise quickly while off-topic questions fall slowly. Off-topic questions near the plan's
 # subjects are left to the specific-ask check (handlers/asks.py), which declines or answers partially.
@@ -49,9 +51,12 @@ class Evidence:
         return self.score >= THRESHOLD
 
 
-def evidence(ranking: Ranking, terms: QueryTerms, lang: str, structural: bool = False) -> Evidence:
+def evidence(
+    ranking: Ranking, terms: QueryTerms, lang: str, structural: bool = False, chapter: bool = False
+) -> Evidence:
     """`structural`: the question names a part of the plan's structure (a heading with a list, an actor's
-    role, a chapter), which is evidence of its own that it is about the plan."""
+    role), which is evidence of its own that it is about the plan; `chapter`: it points into one of the
+    plan's chapters ("Vem har undertecknat förordet?"), which leaves no doubt."""
     cosines = ranking.chunk_cosines
     best = float(cosines.max()) if len(cosines) else 0.0
     dense_top = set(np.argsort(-cosines)[:AGREEMENT_DEPTH].tolist())
@@ -67,5 +72,6 @@ def evidence(ranking: Ranking, terms: QueryTerms, lang: str, structural: bool = 
         + W_STANDOUT * standout
         + W_AGREEMENT * agreement
         + (W_STRUCTURE if structural else 0.0)
+        + (W_CHAPTER if chapter else 0.0)
     )
     return Evidence(best, terms.coverage, standout, agreement, score)

@@ -221,6 +221,10 @@ CUES: tuple[Cue, ...] = (
         "other_plan",
         rf"\b(?P<name>{REGION_NAMES})s?\s+(?:lans?|county|region)(?:s|'s)?\b(?:\s+{PLAN_WORDS})?",
     ),
+    # One word: "Västra Götalandsregionens plan", "Skånelandstingets strategi".
+    _cue(
+        "other_plan", rf"\b(?P<name>{REGION_NAMES})s?(?:regionen|landstinget)s?\s+(?:\w+\s+)?{PLAN_WORDS}"
+    ),
     _cue("other_plan", rf"\b(?P<name>{CITIES})s?\s+(?:\w+\s+)?{PLAN_WORDS}"),
     _cue("other_plan", rf"\b(?P<name>{COUNTY_ONLY})(?:s|'s)?\b(?:\s+{PLAN_WORDS})?"),
     _cue("other_plan", rf"\b(?P<name>{_names(list(COUNTRIES))})(?:s|'s)?\b(?:\s+{PLAN_WORDS})?"),
@@ -836,7 +840,12 @@ def _plan_words(ask: Ask) -> str:
     """The words after the name in "Region Gävleborgs regionala plan": "regionala plan", or "" if none."""
     named = set(_fold(ask.subject).split()) | {"region", "landstinget", "lan", "county", "kommun"}
     words = ask.phrase.split()
-    while words and (_fold(words[0]) in named or re.sub(r"(?:'s|s)$", "", _fold(words[0])) in named):
+    long_names = tuple(n for n in _fold(ask.subject).split() if len(n) > 3)
+    while words and (
+        _fold(words[0]) in named
+        or re.sub(r"(?:'s|s)$", "", _fold(words[0])) in named
+        or _fold(words[0]).startswith(long_names)  # "Götalandsregionens": the name as a compound
+    ):
         words.pop(0)
     rest = " ".join(words).lower()
     return rest if re.search(rf"\b{PLAN_WORDS}", _fold(rest)) else ""

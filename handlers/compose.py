@@ -102,8 +102,8 @@ class Composer:
     def judge(self, query: Query, ranking: Ranking, route: Route | None = None) -> Evidence:
         """Whether the plan answers the question (see handlers/answerability.py)."""
         route = route or self._route(query)
-        structural = bool(query.chapter or route.actor is not None or route.structural is not None)
-        return evidence(ranking, query.terms, query.lang, structural)
+        structural = route.actor is not None or route.structural is not None
+        return evidence(ranking, query.terms, query.lang, structural, bool(query.chapter))
 
     def _route(self, query: Query) -> Route:
         """What the question's structure asks for, found once: an actor's role, a list of the plan's."""

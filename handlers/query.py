@@ -49,7 +49,10 @@ WHO = re.compile(
     r"^\s*vem\b|\bwho\b|\bwhich (organisation|organization|body|actor|agency|network)s?\b",
     re.IGNORECASE,
 )
-WHICH_NOUN = re.compile(r"\b(?:vilka|vilken|vilket|which)\s+([a-z]{3,})\b")
+WHICH_NOUN = re.compile(
+    r"\b(?:vilka|vilken|vilket|which|rakna upp(?: alla)?|namn(?: alla)?|list(?: all)?(?: the)?)"
+    r"\s+([a-z]{3,})\b"
+)
 DEFINITE_ENDINGS = ("et", "en", "na", "n")  # förordet, sammanfattningen, aktörerna
 
 

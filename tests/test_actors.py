@@ -85,3 +85,11 @@ def test_actors_come_from_the_document_not_from_code(tmp_path: Path) -> None:
     directory = ActorDirectory.from_document(document, tmp_path / "missing.tsv")
     assert [a.name for a in directory.actors] == ["Nya Bolaget", "Skolverket"]
     assert [a.name for a in directory.find("Vad gör NB?")] == ["Nya Bolaget"]
+
+
+@pytest.mark.parametrize(
+    "question", ["Vad gör Arbetsförmedlingen?", "vad gor arbetsformedlingen", "VAD GÖR ARBETSFÖRMEDLINGEN?"]
+)
+def test_span_finds_a_name_with_or_without_diacritics(actors: ActorDirectory, question: str) -> None:
+    start, end = actors.span(question)
+    assert question[start:end].lower() in ("arbetsförmedlingen", "arbetsformedlingen")

@@ -52,6 +52,10 @@ class ListStrategy:
     def structural(self, query: Query) -> Draft | None:
         """The lists whose headings the question names, whole, in the plan's order."""
         entries = self.lists.find(query.terms.words)
+        if not entries and query.kind_asked:
+            # "Räkna upp alla aktörer som beskrivs …": the kind asked for is a heading with a list, whatever
+            # else the question says.
+            entries = [e for e in self.lists.lists if e.heading_terms == {query.kind_asked}]
         if query.chapter:  # "… enligt sammanfattningen": that chapter's lists only
             entries = [e for e in entries if e.section.path[0] == query.chapter]
         return self._lists(entries) if entries else None
