@@ -12,7 +12,7 @@ from handlers.query import Query
 from handlers.strategies import Draft, chunk_source, join, markdown_escape
 from handlers.subjects import Subject, SubjectAnswers
 from index.search import HybridSearcher
-from index.text import content_tokens, stem
+from index.text import content_tokens, fold, stem
 
 ACTOR_DESCRIPTION_CHARS = 400
 TOPIC_DESCRIPTION_CHARS = 700  # a topic chapter such as Finansiering is quoted nearly whole
@@ -23,7 +23,7 @@ ROLE_QUESTION = re.compile(
     re.IGNORECASE,
 )
 ROLE_WORDS = frozenset(
-    stem(w)
+    stem(fold(w))  # compared with folded tokens
     for w in "gör roll roller förväntas förväntningar förväntar berätta ansvar ansvarar uppgift uppgifter "
     "innebär jobbar arbetar håller bidrar bidra bidrag do does role roles responsibility expected tell "
     "contribute contributes".split()
