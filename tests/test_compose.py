@@ -303,7 +303,9 @@ def test_vulnerable_groups_come_back_complete(real_qa) -> None:
         assert group in answer.text
 
 
-@pytest.mark.parametrize("question", ["Vad förväntas av Almi?", "vad forvantas av almi", "Vad gör Länsstyrelsen?"])
+@pytest.mark.parametrize(
+    "question", ["Vad förväntas av Almi?", "vad forvantas av almi", "Vad gör Länsstyrelsen?"]
+)
 def test_role_questions_with_diacritics_get_the_actors_portrait(real_qa, question: str) -> None:
     answer = real_qa.answer(question)
     assert answer.sources[0].section.startswith("Aktörer > ")
