@@ -22,12 +22,12 @@ SAME_PASSAGE_MARGIN = 0.3  # other sentences of the best passage this close join
 MAX_SENTENCES = 4
 HEADING_FOLLOWERS = 2  # a heading is no answer alone: the sentences under it come along
 # Preferences among the best sentences, in fused-score units (about a tenth of the usual spread).
-# Holds the specific thing asked ("vilken andel" -> a share): without it the answer is only partial, so a
-# sentence that has it wins over a somewhat closer one that does not.
-ASK_BONUS = 1.0
 NAMED_BONUS = 0.3  # names the actor the question names
 OTHER_NAMED_PENALTY = 0.3  # names another actor, and not the one asked about
 FACT_BONUS = 0.3  # holds the fact asked for: a number for "how many", a definition, the kind "which" names
+# Holds the specific thing asked ("vilken andel" -> a share): without it the answer is only partial, so a
+# sentence that has it wins over a somewhat closer one that does not.
+ASK_BONUS = 1.0
 
 
 class Extractive:
