@@ -59,6 +59,8 @@ def evidence(
     plan's chapters ("Vem har undertecknat förordet?"), which leaves no doubt."""
     cosines = ranking.chunk_cosines
     best = float(cosines.max()) if len(cosines) else 0.0
+    if not terms.terms:  # no word that means anything ("a", "What about it?" with nothing before it)
+        return Evidence(best, 0.0, 0.0, 0.0, float("-inf"))
     dense_top = set(np.argsort(-cosines)[:AGREEMENT_DEPTH].tolist())
     lexical = ranking.chunk_lexical
     lexical_top = {i for i in np.argsort(-lexical)[:AGREEMENT_DEPTH].tolist() if lexical[i] > 0}

@@ -310,3 +310,13 @@ def test_role_questions_with_diacritics_get_the_actors_portrait(real_qa, questio
     answer = real_qa.answer(question)
     assert answer.sources[0].section.startswith("Aktörer > ")
     assert "Planen tar också upp" in answer.body  # the description, then where else the plan names it
+
+
+@pytest.mark.parametrize("question", ["a", "What about it?", "Vad?", "?!", "Och då?"])
+def test_a_question_with_no_word_that_means_anything_is_declined(real_qa, question: str) -> None:
+    assert real_qa.answer(question).outcome == "declined"
+
+
+def test_a_bare_follow_up_is_answered_about_the_previous_subject(real_qa) -> None:
+    first = real_qa.answer("Vad gör Almi?")
+    assert real_qa.answer("What about it?", first.context).answered
