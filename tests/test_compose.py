@@ -147,37 +147,45 @@ def _ranking(cosine: float, sentences: int = 3) -> Ranking:
     )
 
 
+WORDS = ["kompetens"]  # some word of the question; the rule is about the evidence, not the words
+
+
+def test_a_question_without_words_is_never_answerable() -> None:
+    strong = CENTRE["sv"] + 0.2
+    assert not evidence(_ranking(strong), QueryTerms([], 1.0), "sv").answerable
+
+
 def test_answerability_rule() -> None:
     # A strong meaning match alone is answerable; a middling one only when the plan knows the question's
     # words; a weak one never. English questions meet the Swedish plan at lower cosines.
     strong, middling, weak = CENTRE["sv"] + 0.01, CENTRE["sv"] - 0.05, CENTRE["sv"] - 0.10
-    assert evidence(_ranking(strong), QueryTerms([], 0.0), "sv").answerable
-    assert evidence(_ranking(middling), QueryTerms([], 1.0), "sv").answerable
-    assert not evidence(_ranking(middling), QueryTerms([], 0.2), "sv").answerable
-    assert not evidence(_ranking(weak), QueryTerms([], 1.0), "sv").answerable
-    assert not evidence(_ranking(middling), QueryTerms([], 0.0), "sv").answerable
+    assert evidence(_ranking(strong), QueryTerms(WORDS, 0.0), "sv").answerable
+    assert evidence(_ranking(middling), QueryTerms(WORDS, 1.0), "sv").answerable
+    assert not evidence(_ranking(middling), QueryTerms(WORDS, 0.2), "sv").answerable
+    assert not evidence(_ranking(weak), QueryTerms(WORDS, 1.0), "sv").answerable
+    assert not evidence(_ranking(middling), QueryTerms(WORDS, 0.0), "sv").answerable
     english = CENTRE["en"] + 0.01
     assert english < middling
-    assert evidence(_ranking(english), QueryTerms([], 0.0), "en").answerable
-    assert not evidence(_ranking(english), QueryTerms([], 0.0), "sv").answerable
+    assert evidence(_ranking(english), QueryTerms(WORDS, 0.0), "en").answerable
+    assert not evidence(_ranking(english), QueryTerms(WORDS, 0.0), "sv").answerable
 
 
 def test_answerability_evidence_parts() -> None:
     ranking = _ranking(0.85)
-    judged = evidence(ranking, QueryTerms([], 0.5), "sv")
+    judged = evidence(ranking, QueryTerms(WORDS, 0.5), "sv")
     assert judged.cosine == pytest.approx(0.85)
     assert judged.coverage == 0.5
     assert judged.standout == pytest.approx(0.0)
     assert judged.agreement == 0.0
     assert judged.answerable == (judged.score >= THRESHOLD)
     # English words are not the plan's, so coverage does not count for an English question.
-    full, none = QueryTerms([], 1.0), QueryTerms([], 0.0)
+    full, none = QueryTerms(WORDS, 1.0), QueryTerms(WORDS, 0.0)
     assert evidence(ranking, full, "en").score == evidence(ranking, none, "en").score
     # Agreement: the best dense passage among the best lexical ones; a sentence standing out adds evidence.
     agreeing = Ranking(
         [], np.zeros(3), np.array([0.80, 0.80, 0.85]), np.array([0.85, 0.80]), np.array([2.0, 0.0])
     )
-    stronger = evidence(agreeing, QueryTerms([], 0.5), "sv")
+    stronger = evidence(agreeing, QueryTerms(WORDS, 0.5), "sv")
     assert stronger.agreement == 1.0 and stronger.standout > 1.0
     assert stronger.score > judged.score
 
