@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import statistics
 import time
@@ -365,7 +366,9 @@ def curve(cases: list[Case], score: Callable[[str], float], steps: int = 21) -> 
     scored = [(score(c.question), c.in_scope) for c in cases if c.scored]
     if not scored:
         return []
-    values = sorted(s for s, _ in scored)
+    values = sorted(s for s, _ in scored if math.isfinite(s))  # a question with no words scores -inf
+    if not values:
+        return []
     low, high = values[0], values[-1]
     inside = sum(1 for _, i in scored if i)
     lines = [f"curve: threshold declined_in_scope/{inside} answered_off_topic/{len(scored) - inside}"]

@@ -17,6 +17,7 @@ from handlers.evaluation import (
     VariantResult,
     answer_matches,
     by_style,
+    curve,
     evidence_rank,
     failures,
     load_cases,
@@ -523,3 +524,16 @@ def test_cmd_eval_perturbs_only_the_main_file(tmp_path, monkeypatch, capsys):
     assert "consistency: 0.000" in main_part
     assert "answer_accuracy: 1.000" in main_part and "original_answer_accuracy: 1.000" in main_part
     assert not any(line.startswith("perturbed_") for line in out[: out.index(f"== {main}")])
+
+
+def test_curve_ignores_the_infinite_score_of_a_question_without_words() -> None:
+    cases = [
+        Case("a", "Vad gör Almi?", "role"),
+        Case("b", "a", "out_of_scope"),
+        Case("c", "Vädret?", "out_of_scope"),
+    ]
+    scores = {"Vad gör Almi?": 2.0, "a": float("-inf"), "Vädret?": -1.0}
+    lines = curve(cases, scores.__getitem__, steps=3)
+    assert lines[0].startswith("curve: threshold")
+    assert [line.split()[1] for line in lines[1:]] == ["-1.000", "0.500", "2.000"]
+    assert lines[-1].split()[2:] == ["0", "0"]  # at the top score nothing in scope is declined, nothing off
