@@ -120,8 +120,12 @@ SUPERLATIVES = (
     r"(?:storst\w*|flest\w*|hogst\w*|lagst\w*|minst\w*|mest|bast\w*|samst\w*|snabbast\w*|langst\w*|most"
     r"|highest|lowest|largest|biggest|smallest|least|best|worst|fewest)\b"
 )
-SETS_SV = r"(?:kommun(?:er)?|ort(?:er)?|stad|stader|tatort(?:er)?|region(?:er)?|lan|kommundel(?:ar)?)"
-SETS_EN = r"(?:municipality|municipalities|towns?|city|cities|regions?|county|counties|districts?)"
+SETS_SV = (
+    r"(?:kommun(?:er)?|ort(?:er)?|stad|stader|tatort(?:er)?|region(?:er)?|lan|kommundel(?:ar)?|land|lander)"
+)
+SETS_EN = (
+    r"(?:municipality|municipalities|towns?|city|cities|regions?|county|counties|districts?|countr(?:y|ies))"
+)
 STAT_NOUNS_SV = (
     r"(?:\w*arbetsloshet\w*|sysselsattning\w*|arbetskraftsdeltagande\w*|befolkning(?:en)?|invanarantal\w*"
     r"|medelalder\w*|ohalsotal\w*|utbildningsniva\w*|andel(?:en)?|inflyttning(?:en)?|\w*grad(?:en)?)\b"
@@ -791,7 +795,9 @@ MISSING: tuple[tuple[str, str, str, str], ...] = (
     ("statistic", r"", "anger ingen siffra", "gives no figure"),
     ("outcome", r"", "redovisar inga resultat", "reports no results"),
 )
-SET_PLURALS = {  # folded set word -> (sv, en)
+SET_PLURALS = {  # folded set word -> (sv, en); "land" before "lan", which it would otherwise match
+    "land": ("länderna", "countries"),
+    "countr": ("länderna", "countries"),
     "kommun": ("kommunerna", "municipalities"),
     "municipalit": ("kommunerna", "municipalities"),
     "tatort": ("orterna", "towns"),

@@ -99,6 +99,9 @@ def test_ordinary_english_questions_ask_nothing_specific(question):
 
 
 ASKS = [
+    # statistic: a ranking of countries
+    ("Vilka länder kommer de flesta nyanlända ifrån?", "sv", "statistic"),
+    ("Which countries do most newcomers come from?", "en", "statistic"),
     # outcome: results of a named project
     ("Vilka resultat gav projektet Effektivare validering?", "sv", "outcome"),
     ("vad blev resultatet av fredagsakademin", "sv", "outcome"),
