@@ -25,10 +25,32 @@ from dataclasses import dataclass
 
 from index.text import ENGLISH_STOPWORDS, SWEDISH_STOPWORDS, fold, stem
 
-KINDS = ("amount", "count", "date", "duration", "person", "other_plan", "future", "statistic", "outcome")
+KINDS = (
+    "amount",
+    "count",
+    "date",
+    "duration",
+    "person",
+    "other_plan",
+    "future",
+    "statistic",
+    "outcome",
+    "procedure",
+)
 # When a question asks two things, the one the plan can never supply wins: another's plan, then a time the
 # plan cannot know, then the specific kinds before the generic count.
-PRIORITY = ("other_plan", "future", "person", "amount", "outcome", "statistic", "duration", "date", "count")
+PRIORITY = (
+    "other_plan",
+    "future",
+    "procedure",
+    "person",
+    "amount",
+    "outcome",
+    "statistic",
+    "duration",
+    "date",
+    "count",
+)
 
 MAX_SUBJECT_WORDS = 6
 MAX_TERSE_WORDS = 6  # a keyword query ("budget kompetensforum") has no interrogative to frame its noun
@@ -226,9 +248,7 @@ CUES: tuple[Cue, ...] = (
         rf"\b(?P<name>{REGION_NAMES})s?\s+(?:lans?|county|region)(?:s|'s)?\b(?:\s+{PLAN_WORDS})?",
     ),
     # One word: "Västra Götalandsregionens plan", "Skånelandstingets strategi".
-    _cue(
-        "other_plan", rf"\b(?P<name>{REGION_NAMES})s?(?:regionen|landstinget)s?\s+(?:\w+\s+)?{PLAN_WORDS}"
-    ),
+    _cue("other_plan", rf"\b(?P<name>{REGION_NAMES})s?(?:regionen|landstinget)s?\s+(?:\w+\s+)?{PLAN_WORDS}"),
     _cue("other_plan", rf"\b(?P<name>{CITIES})s?\s+(?:\w+\s+)?{PLAN_WORDS}"),
     _cue("other_plan", rf"\b(?P<name>{COUNTY_ONLY})(?:s|'s)?\b(?:\s+{PLAN_WORDS})?"),
     _cue("other_plan", rf"\b(?P<name>{_names(list(COUNTRIES))})(?:s|'s)?\b(?:\s+{PLAN_WORDS})?"),
@@ -308,6 +328,14 @@ CUES: tuple[Cue, ...] = (
     _cue("amount", FRAME_EN + AMOUNT_NOUNS_EN, "en"),
     _cue("amount", rf"\b(?:{AMOUNT_NOUNS_SV}|{AMOUNT_NOUNS_EN})", terse_only=True),
     # statistic: a current figure, or the top place of a set.
+    # procedure: personal instructions or recommendations; the plan is a strategy for the county's actors.
+    _cue(
+        "procedure",
+        r"\bhur (?:gor|ansoker|soker|bokar|registrerar|anmaler|byter|skaffar|startar|fornyar|forlanger) jag\b"
+        r"|\bkan du (?:rekommendera|tipsa om)\b|\bvart (?:vander|ska|kan) jag (?:vanda|ga)\b",
+        "sv",
+    ),
+    _cue("procedure", r"\bhow do i\b|\bcan you (?:recommend|suggest)\b", "en"),
     # outcome: what a project or initiative achieved; the plan names projects but reports no results.
     _cue(
         "outcome",
@@ -750,6 +778,11 @@ SATISFIERS: dict[str, Callable[[Ask, str], bool]] = {
     "future": _future,
     "statistic": _statistic,
     "outcome": _outcome,
+    "procedure": _never,
+}
+PROCEDURE_NOTE = {
+    False: "Planen ger inga instruktioner eller rekommendationer till enskilda.",
+    True: "The plan gives no instructions or recommendations for individuals.",
 }
 OUTCOME_NOTE = {False: "Planen redovisar inga resultat av det.", True: "The plan reports no results of it."}
 OUTCOME = re.compile(r"\b(?:resultat\w*|ledde till|har lett till|resulterade|utvardering\w*)")
@@ -921,4 +954,5 @@ NOTES: dict[str, Callable[[Ask, bool], str]] = {
     "future": _future_note,
     "statistic": _statistic_note,
     "outcome": lambda ask, en: OUTCOME_NOTE[en],
+    "procedure": lambda ask, en: PROCEDURE_NOTE[en],
 }

@@ -16,6 +16,8 @@ ROOT = Path(__file__).parent.parent
 
 # Ordinary questions about the plan: flagging one would turn a full answer into a partial one.
 ORDINARY_SV = [
+    "Hur kan man finansiera ett projekt?",
+    "Hur kan vi som arbetsgivare arbeta strategiskt med kompetensförsörjning?",
     "Vad gör Almi?",
     "Vilka effekter har globaliseringen på kompetensförsörjningen?",
     "Vad ska politiker göra när de efterfrågar resultat?",
@@ -99,6 +101,11 @@ def test_ordinary_english_questions_ask_nothing_specific(question):
 
 
 ASKS = [
+    # procedure: personal instructions or a recommendation
+    ("Hur söker jag till en YH-utbildning?", "sv", "procedure"),
+    ("Kan du rekommendera en bra kurs i svenska?", "sv", "procedure"),
+    ("How do I register a company?", "en", "procedure"),
+    ("Can you recommend a hotel in Örebro?", "en", "procedure"),
     # statistic: a ranking of countries
     ("Vilka länder kommer de flesta nyanlända ifrån?", "sv", "statistic"),
     ("Which countries do most newcomers come from?", "en", "statistic"),
@@ -290,6 +297,8 @@ def test_ask_is_frozen():
 
 UNEMPLOYMENT = find_ask("Hur hög är arbetslösheten i länet?", "sv")
 SATISFIED = [
+    # procedure: never, the plan is a strategy for the county's actors
+    (Ask("procedure", "hur söker jag", ""), "Ansökan görs på webbplatsen i tre steg.", False),
     # statistic of a named thing: the figure must be of that thing
     (UNEMPLOYMENT, "17 procent av befolkningen var utrikesfödda.", False),
     (UNEMPLOYMENT, "Arbetslösheten i länet var 7 procent.", True),

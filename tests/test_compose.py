@@ -42,8 +42,7 @@ def test_answer_sentences_come_from_the_cited_passages(real_qa) -> None:
 # Off-topic questions the restructured engine (answerability score, handlers/answerability.py) answers
 # instead of declining. Reported to the lead; the assertion stands, these cases are expected to fail for now.
 ANSWERED_OFF_TOPIC = {
-    "o04": "answered from Vård och omsorgscollege (score 0.12 >= THRESHOLD)",
-    "o07": "answered with the Kontakt section (English, score 1.01: stand-out and agreement)",
+    "o07": "a partial answer with the Kontakt section (a recommendation is asked; the score 1.01 is high)",
     "o17": "answered with 'Så, vad betyder globaliseringen …' (English, score 0.20)",
 }
 
@@ -53,7 +52,7 @@ def _off_topic_cases() -> list:
         pytest.param(
             row,
             id=row["id"],
-            marks=[pytest.mark.xfail(reason=ANSWERED_OFF_TOPIC[row["id"]], strict=False)]
+            marks=[pytest.mark.xfail(reason=ANSWERED_OFF_TOPIC[row["id"]], strict=True)]
             if row["id"] in ANSWERED_OFF_TOPIC
             else [],
         )
