@@ -439,6 +439,7 @@ class Ask:
     phrase: str  # the words of the question that ask it, as written: "budget", "Region Gävleborgs plan"
     subject: str  # what it is asked about ("Kompetensforum"); "" when unclear
     counted: str = ""  # a count's noun, folded: "personer" in "hur många personer har validerats"
+    lang: str = "*"  # the cue's language: an English subject's words are not looked for in Swedish text
 
     def satisfied_by(self, text: str) -> bool:
         """Does an answer text (the plan's sentences) hold this kind of fact?"""
@@ -492,7 +493,7 @@ def _ask(cue: Cue, match: re.Match[str], text: str, folded: str, terse: bool) ->
     counted = _counted(folded, span[1]) if cue.kind == "count" and cue.lang == "sv" else ""
     if cue.kind == "statistic" and seed:  # "hur hög är arbetslösheten": a figure of unemployment
         counted = stem(_fold(seed))
-    return Ask(cue.kind, phrase, _subject(text, folded, span, cue.subject, seed, terse), counted)
+    return Ask(cue.kind, phrase, _subject(text, folded, span, cue.subject, seed, terse), counted, cue.lang)
 
 
 def _counted(folded: str, end: int) -> str:
@@ -717,10 +718,22 @@ def _duration(ask: Ask, text: str) -> bool:
 
 
 def _person(ask: Ask, text: str) -> bool:
+    if not _about_subject(ask, text):
+        return False  # the region's number does not answer "Arbetsförmedlingen Lindesberg telefonnummer"
     contact = EMAIL.search(text) or PHONE.search(text)
     if re.search(r"telefon|phone|post|mejl|mail", _fold(ask.phrase)):
         return bool(contact)
     return bool(contact or _personal_name(text))
+
+
+def _about_subject(ask: Ask, text: str) -> bool:
+    """Whether the text names everything the ask's subject names (each word of 4+ letters, by its first five
+    letters, so inflections match): a contact is only an answer for whom it was asked."""
+    if ask.lang == "en":
+        return True
+    folded = _fold(text)
+    words = [w for w in re.findall(r"[a-z]{4,}", _fold(ask.subject)) if w not in SWEDISH_STOPWORDS]
+    return all(w[:5] in folded for w in words)
 
 
 def _personal_name(text: str) -> bool:

@@ -296,7 +296,11 @@ def test_ask_is_frozen():
 # --- satisfied_by: does an answer text hold such a fact? -------------------------------------------
 
 UNEMPLOYMENT = find_ask("Hur hög är arbetslösheten i länet?", "sv")
+LINDESBERG = find_ask("arbetsförmedlingen lindesberg telefonnummer", "sv")
 SATISFIED = [
+    # a contact answers only for whom it was asked
+    (LINDESBERG, "Region Örebro län, Telefonnummer: 019-602 70 00", False),
+    (LINDESBERG, "Arbetsförmedlingen i Lindesberg nås på 0581-123 45.", True),
     # procedure: never, the plan is a strategy for the county's actors
     (Ask("procedure", "hur söker jag", ""), "Ansökan görs på webbplatsen i tre steg.", False),
     # statistic of a named thing: the figure must be of that thing
