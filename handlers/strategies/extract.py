@@ -36,6 +36,12 @@ class Extractive:
         self.sentences: list[Sentence] = searcher.stored.sentences
         self._actor_keys = actor_keys  # per sentence: the names of the actors it names
         self._stems = [frozenset(stem(t) for t in tokens(s.text)) for s in self.sentences]
+        # Headings by their first two words, so a list item can point to its section without a scan.
+        self._headings: dict[tuple[str, ...], int] = {}
+        for i, s in enumerate(self.sentences):
+            opening = tuple(tokens(s.text)[:2])
+            if s.kind == "heading" and len(opening) == 2:
+                self._headings.setdefault(opening, i)
 
     def draft(self, query: Query, ranking: Ranking) -> Draft:
         scores = self._preferences(query, ranking)
@@ -121,11 +127,7 @@ class Extractive:
         sentence = self.sentences[best]
         if sentence.kind != "item":
             return best
-        opening = tokens(sentence.text)[:2]
-        for i, other in enumerate(self.sentences):
-            if other.kind == "heading" and len(opening) == 2 and tokens(other.text)[:2] == opening:
-                return i
-        return best
+        return self._headings.get(tuple(tokens(sentence.text)[:2]), best)
 
     def _same_passage(self, i: int, j: int) -> bool:
         return (
