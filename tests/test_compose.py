@@ -327,3 +327,23 @@ def test_a_question_with_no_word_that_means_anything_is_declined(real_qa, questi
 def test_a_bare_follow_up_is_answered_about_the_previous_subject(real_qa) -> None:
     first = real_qa.answer("Vad gör Almi?")
     assert real_qa.answer("What about it?", first.context).answered
+
+
+def test_a_paragraph_split_between_chunks_keeps_its_next_sentence_and_cites_both(real_qa) -> None:
+    """Chunk boundaries are the index's, not the plan's: the sentence after the best one comes along even
+    when a long paragraph was split there, and the chunk it comes from is cited."""
+    from handlers.strategies.extract import Extractive
+
+    searcher = real_qa.searcher
+    sentences = searcher.stored.sentences
+    extractive = Extractive(searcher, [frozenset()] * len(sentences))
+    boundaries = [
+        i
+        for i in range(len(sentences) - 1)
+        if sentences[i].chunk != sentences[i + 1].chunk
+        and sentences[i].kind == sentences[i + 1].kind == "sentence"
+        and searcher.chunks[sentences[i].chunk].section == searcher.chunks[sentences[i + 1].chunk].section
+    ]
+    assert boundaries, "the plan has paragraphs longer than a chunk"
+    for i in boundaries:
+        assert i + 1 in extractive._around(i)

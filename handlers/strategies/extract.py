@@ -49,9 +49,10 @@ class Extractive:
         best = self._expanded(order[0])
         chosen = self._around(best)
         chosen = self._with_close(chosen, order, scores, best)
-        hit = self._hit(ranking, self.sentences[best].chunk)
         body = join(self.sentences[i] for i in chosen)
-        cited = [source(hit)]
+        # A neighbour may sit across a chunk boundary (a long paragraph is split): its chunk is cited too.
+        chunks = dict.fromkeys([self.sentences[best].chunk] + [self.sentences[i].chunk for i in chosen])
+        cited = [source(self._hit(ranking, chunk)) for chunk in chunks]
         second = self._second(order, scores, best)
         if second is not None and len(body) + len(self.sentences[second].text) <= MAX_ANSWER_CHARS + 150:
             body = f"{body}\n\n{join([self.sentences[second]])}"
@@ -115,7 +116,7 @@ class Extractive:
             if scores[i] < scores[best] - SAME_PASSAGE_MARGIN or len(chosen) >= MAX_SENTENCES:
                 break
             text = self.sentences[i].text
-            if i in chosen or not self._same_passage(best, i) or length + len(text) > MAX_ANSWER_CHARS:
+            if i in chosen or not self._same_chunk(best, i) or length + len(text) > MAX_ANSWER_CHARS:
                 continue
             chosen.append(i)
             length += len(text) + 1
@@ -132,9 +133,15 @@ class Extractive:
     def _same_passage(self, i: int, j: int) -> bool:
         return (
             0 <= j < len(self.sentences)
-            and self.sentences[j].chunk == self.sentences[i].chunk
+            and self._section(j) == self._section(i)
             and self.sentences[j].kind != "heading"
         )
+
+    def _same_chunk(self, i: int, j: int) -> bool:
+        return self.sentences[j].chunk == self.sentences[i].chunk and self.sentences[j].kind != "heading"
+
+    def _section(self, i: int) -> str:
+        return self.searcher.chunks[self.sentences[i].chunk].section
 
     def _second(self, order: list[int], scores: np.ndarray, best: int) -> int | None:
         chunk = self.sentences[best].chunk
