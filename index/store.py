@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Literal
 
 import faiss
 import numpy as np
@@ -22,17 +24,27 @@ import numpy as np
 from index.chunk import Chunk, chunk_document
 from index.embed import Embedder
 from index.knowledge import load_document
-from index.normalise import build_lexicon, load_lexicon
+from index.normalise import LEXICON_FILE, build_lexicon, load_lexicon
 from index.text import split_sentences
 
-FORMAT_VERSION = 5  # 4: lexicon.txt (known Swedish words, for typo correction); 5: the lexicon from Zipf 2
+log = logging.getLogger(__name__)
+
+# 4: lexicon.txt (known Swedish words, for typo correction); 5: the lexicon from Zipf 2;
+# 6: sha256 of every file in the manifest, verified on load
+FORMAT_VERSION = 6
 BATCH = 16
+# The files a build writes before its manifest; the manifest holds their checksums.
+INDEX_FILES = ("chunks.json", "chunks.faiss", "sentences.npy", LEXICON_FILE)
 
 Progress = Callable[[str], None]
 
 
 class IndexUnavailable(RuntimeError):
     """The index is missing, stale or unusable; the message says what to do."""
+
+
+class IndexCorrupt(IndexUnavailable):
+    """A file of the index is unreadable or does not match the checksum its manifest recorded."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +59,7 @@ class Manifest:
     sentence_count: int
     built_at: str
     build_seconds: float
+    files: dict[str, str] = field(default_factory=dict)  # file name -> sha256, for INDEX_FILES
 
 
 @dataclass(frozen=True)
@@ -85,21 +98,68 @@ def chunk_sentences(chunks: list[Chunk]) -> list[Sentence]:
     return out
 
 
-def stale_reason(index_dir: Path, knowledge_path: Path, embedder_spec: str) -> str | None:
-    """Why the index at index_dir cannot be used as it is, or None when it is current."""
+IndexState = Literal["current", "missing", "stale", "corrupt"]
+
+
+@dataclass(frozen=True)
+class IndexCheck:
+    """What `check_index` found: the index's state and, unless it is current, why."""
+
+    state: IndexState
+    reason: str | None = None
+
+
+def check_index(index_dir: Path, knowledge_path: Path, embedder_spec: str) -> IndexCheck:
+    """Whether the index at index_dir is current, missing, stale (built from other inputs) or corrupt."""
     manifest_path = index_dir / "manifest.json"
     if not manifest_path.exists():
-        return f"inget index i {index_dir}"
+        return IndexCheck("missing", f"inget index i {index_dir}")
     try:
         manifest = Manifest(**json.loads(manifest_path.read_text(encoding="utf-8")))
-    except (ValueError, TypeError) as error:
-        return f"indexets manifest går inte att läsa ({error})"
+    except (OSError, ValueError, TypeError) as error:
+        return IndexCheck("corrupt", f"indexets manifest går inte att läsa ({error})")
     if manifest.format_version != FORMAT_VERSION:
-        return f"indexformat {manifest.format_version}, koden använder {FORMAT_VERSION}"
+        return IndexCheck("stale", f"indexformat {manifest.format_version}, koden använder {FORMAT_VERSION}")
     if manifest.embedder_spec != embedder_spec:
-        return f"indexet byggdes med embeddern {manifest.embedder_spec!r}, konfigurerad är {embedder_spec!r}"
+        return IndexCheck(
+            "stale",
+            f"indexet byggdes med embeddern {manifest.embedder_spec!r}, konfigurerad är {embedder_spec!r}",
+        )
+    damage = corruption(index_dir.resolve(), manifest)
+    if damage:
+        return IndexCheck("corrupt", damage)
     if manifest.knowledge_sha256 != knowledge_checksum(knowledge_path):
-        return f"kunskapsfilen {knowledge_path.name} har ändrats sedan indexet byggdes"
+        return IndexCheck("stale", f"kunskapsfilen {knowledge_path.name} har ändrats sedan indexet byggdes")
+    return IndexCheck("current")
+
+
+def stale_reason(index_dir: Path, knowledge_path: Path, embedder_spec: str) -> str | None:
+    """Why the index at index_dir cannot be used as it is (missing, stale, corrupt), or None when current."""
+    return check_index(index_dir, knowledge_path, embedder_spec).reason
+
+
+def file_checksums(folder: Path) -> dict[str, str]:
+    """sha256 of each index file in folder; raises OSError if one cannot be read."""
+    return {name: _sha256(folder / name) for name in INDEX_FILES}
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
+
+
+def corruption(folder: Path, manifest: Manifest) -> str | None:
+    """What is wrong with the files of the build in folder, or None when each matches its checksum."""
+    for name in INDEX_FILES:
+        expected = manifest.files.get(name)
+        if not expected:
+            return f"manifestet saknar kontrollsumma för {name}"
+        try:
+            actual = _sha256(folder / name)
+        except OSError as error:
+            return f"{name} går inte att läsa ({error.strerror or error})"
+        if actual != expected:
+            return f"{name} stämmer inte med sin kontrollsumma"
     return None
 
 
@@ -128,7 +188,7 @@ def build_index(
         built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         build_seconds=round(time.perf_counter() - started, 2),
     )
-    _write_atomically(index_dir, manifest, chunks, sentences, vectors, sentence_matrix)
+    manifest = _write_atomically(index_dir, manifest, chunks, sentences, vectors, sentence_matrix)
     progress(f"Index klart på {manifest.build_seconds:.1f} s: {index_dir}")
     return manifest
 
@@ -151,7 +211,8 @@ def _write_atomically(
     sentences: list[Sentence],
     vectors: faiss.Index,
     sentence_matrix: np.ndarray,
-) -> None:
+) -> Manifest:
+    """Write a new build folder, point index_dir at it, remove older builds; the manifest as written."""
     builds = index_dir.parent / f"{index_dir.name}.builds"
     build = builds / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
     build.mkdir(parents=True)
@@ -160,6 +221,7 @@ def _write_atomically(
     faiss.write_index(vectors, str(build / "chunks.faiss"))
     np.save(build / "sentences.npy", sentence_matrix)
     build_lexicon(build)
+    manifest = replace(manifest, files=file_checksums(build))
     # The manifest is written last: a build folder without one is incomplete and never used.
     (build / "manifest.json").write_text(json.dumps(asdict(manifest), indent=2), encoding="utf-8")
     if index_dir.exists() and not index_dir.is_symlink():
@@ -171,12 +233,23 @@ def _write_atomically(
     for old in builds.iterdir():
         if old != build:
             shutil.rmtree(old, ignore_errors=True)
+    return manifest
 
 
 def load_index(index_dir: Path, embedder: Embedder) -> StoredIndex:
-    folder = index_dir.resolve()
+    folder = index_dir.resolve()  # one build folder throughout, even if a rebuild swaps the link meanwhile
     try:
         manifest = Manifest(**json.loads((folder / "manifest.json").read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError) as error:
+        raise IndexUnavailable(
+            f"Indexet i {index_dir} går inte att läsa ({error}). Bygg om det: python bot.py index build"
+        ) from error
+    damage = corruption(folder, manifest)
+    if damage:
+        raise IndexCorrupt(
+            f"Indexet i {index_dir} är skadat: {damage}. Bygg om det: python bot.py index build"
+        )
+    try:
         payload = json.loads((folder / "chunks.json").read_text(encoding="utf-8"))
         chunk_vectors = faiss.read_index(str(folder / "chunks.faiss"))
         sentence_vectors = np.load(folder / "sentences.npy")
@@ -201,13 +274,17 @@ def load_index(index_dir: Path, embedder: Embedder) -> StoredIndex:
 def ensure_index(
     knowledge_path: Path, index_dir: Path, embedder_spec: str, embedder: Embedder, progress: Progress = print
 ) -> StoredIndex:
-    """Load the index, building it first when it is missing or stale."""
+    """Load the index, building it first when it is missing, stale or corrupt."""
     if not knowledge_path.exists():
         raise IndexUnavailable(
             f"Kunskapsfilen saknas: {knowledge_path}. Ange rätt sökväg i KOMPETENSBOT_KNOWLEDGE."
         )
-    reason = stale_reason(index_dir, knowledge_path, embedder_spec)
-    if reason:
-        progress(f"Bygger index ({reason}).")
+    check = check_index(index_dir, knowledge_path, embedder_spec)
+    if check.state == "corrupt":
+        # The one line an operator needs: what was wrong, and that it heals itself.
+        log.warning("Indexet i %s är skadat (%s); bygger om det.", index_dir, check.reason)
+    elif check.state != "current":
+        progress(f"Bygger index ({check.reason}).")
+    if check.state != "current":
         build_index(knowledge_path, index_dir, embedder_spec, embedder, progress)
     return load_index(index_dir, embedder)

@@ -17,7 +17,10 @@ class FakeConnector:
     """Records activities posted to /v3/conversations/{id}/activities[/{replyToId}] and answers like the
     real connector ({"id": ...}). Use as `async with FakeConnector() as connector:`."""
 
-    def __init__(self) -> None:
+    def __init__(self, delay: float = 0.0, status: int = 200) -> None:
+        # A slow or failing channel: every post waits `delay` seconds, then is answered with `status`.
+        self.delay = delay
+        self.status = status
         self.received: list[dict[str, Any]] = []  # every activity, in arrival order
         self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._ids = itertools.count(1)
@@ -28,6 +31,9 @@ class FakeConnector:
         self.url = ""
 
     async def _record(self, request: web.Request) -> web.Response:
+        await asyncio.sleep(self.delay)
+        if self.status >= 300:
+            return web.json_response({"error": {"code": "ServiceError"}}, status=self.status)
         activity = await request.json()
         # Keep where it was posted to: proves the reply went to the right conversation and activity.
         activity["_path"] = request.path

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from copy import deepcopy
 
 import pytest
@@ -82,6 +83,13 @@ def in_conversation(conversation_id: str, text: str) -> Activity:
     )
 
 
+def mentioning_bot(text: str) -> Activity:
+    """A message as Teams sends it when the user @-mentions the bot: the tag in the text, and an entity."""
+    mention = {"type": "mention", "mentioned": {"id": "bot", "name": "Kompetensbot"}}
+    mention["text"] = "<at>Kompetensbot</at>"
+    return Activity().deserialize({"type": "message", "text": text, "entities": [mention]})
+
+
 async def send(adapter: TestAdapter, activity: Activity | str) -> list[Activity]:
     """Run one turn and return everything the bot sent during it."""
     adapter.activity_buffer.clear()
@@ -106,11 +114,12 @@ async def test_answer_runs_off_the_event_loop_thread() -> None:
     assert qa.threads and qa.threads[0] != threading.current_thread().name
 
 
-@pytest.mark.parametrize("text", ["", "   \n\t ", None, "<at>Kompetensbot</at>"])
-async def test_empty_message_gets_a_prompt(text: str | None) -> None:
+@pytest.mark.parametrize("text", ["", "   \n\t ", None, mentioning_bot("<at>Kompetensbot</at>")])
+async def test_empty_message_gets_a_prompt(text: str | Activity | None) -> None:
     qa = FakeQA()
     adapter, _ = make_bot(qa)
-    replies = await send(adapter, Activity(type=ActivityTypes.message, text=text))
+    activity = text if isinstance(text, Activity) else Activity(type=ActivityTypes.message, text=text)
+    replies = await send(adapter, activity)
     assert [r.text for r in replies] == [messages.EMPTY_PROMPT]
     assert qa.questions == []
 
@@ -131,7 +140,7 @@ async def test_attachment_only_message_gets_a_prompt() -> None:
         ("hjälp", messages.HELP),
         ("  HJÄLP ", messages.HELP),
         ("?", messages.HELP),
-        ("<at>Kompetensbot</at> hjälp", messages.HELP),
+        (mentioning_bot("<at>Kompetensbot</at> hjälp"), messages.HELP),
         ("help", messages.HELP_EN),
         ("/Help", messages.HELP_EN),
     ],
@@ -147,7 +156,7 @@ async def test_help_commands(text: str, expected: str) -> None:
 async def test_teams_mention_is_removed_from_the_question() -> None:
     qa = FakeQA()
     adapter, _ = make_bot(qa)
-    await send(adapter, "<at>Kompetensbot</at> Vad gör Almi?")
+    await send(adapter, mentioning_bot("<at>Kompetensbot</at> Vad gör Almi?"))
     assert qa.questions == ["Vad gör Almi?"]
 
 
@@ -237,9 +246,46 @@ def test_truncate_prefers_a_word_boundary() -> None:
     assert truncate("kort fråga") == ("kort fråga", False)
 
 
-def test_clean_text() -> None:
-    assert clean_text(None) == ""
-    assert clean_text(" <at>Bot</at>\u00a0hej ") == "hej"
+def _mentioning(text: object, *mentions: tuple[str, str]) -> Activity:
+    entities = [
+        {"type": "mention", "mentioned": {"id": who, "name": shown}, "text": f"<at>{shown}</at>"}
+        for who, shown in mentions
+    ]
+    return Activity().deserialize(
+        {"type": "message", "text": text, "recipient": {"id": "bot"}, "entities": entities}
+    )
+
+
+def test_clean_text_removes_only_the_bots_own_mention() -> None:
+    assert clean_text(Activity(type="message")) == ""
+    assert clean_text(_mentioning(" <at>Bot</at>\u00a0hej ", ("bot", "Bot"))) == "hej"
+    # Another person's mention keeps its name (it may be part of the question), not its tags.
+    asked = _mentioning("<at>Bot</at> vad gör <at>Almi</at>?", ("bot", "Bot"), ("u1", "Almi"))
+    assert clean_text(asked) == "vad gör  Almi ?"
+
+
+def test_clean_text_survives_malformed_and_hostile_mentions() -> None:
+    hostile = Activity().deserialize(
+        {
+            "type": "message",
+            "text": "(a|a)*b" + "a" * 40 + " hej",
+            "recipient": {"id": "bot"},
+            "entities": [
+                {"type": "mention", "mentioned": "nobody"},
+                {"type": "mention"},
+                {"type": "mention", "mentioned": {"id": "bot"}, "text": "<at>(a|a)*b</at>"},
+            ],
+        }
+    )
+    assert clean_text(hostile).endswith("hej")  # the name is not used as a pattern
+
+
+def test_clean_text_is_linear_on_unclosed_mention_tags() -> None:
+    """234 KB of unclosed <at> tags once blocked the event loop for 51 s (a regex with quadratic time)."""
+    text = "<at>" * 60_000
+    started = time.perf_counter()
+    assert clean_text(_mentioning(text, ("bot", "Bot"))) == ""
+    assert time.perf_counter() - started < 1.0
 
 
 async def test_message_while_loading_gets_not_ready() -> None:
@@ -270,7 +316,7 @@ async def test_failed_engine_gets_an_apology() -> None:
     assert [r.text for r in replies] == [messages.ERROR_APOLOGY]
 
 
-async def test_welcome_for_each_added_member_but_not_the_bot() -> None:
+async def test_one_welcome_per_event_when_people_are_added() -> None:
     adapter, _ = make_bot(FakeQA())
     bot_account = adapter.template.recipient
     update = Activity(
@@ -278,7 +324,10 @@ async def test_welcome_for_each_added_member_but_not_the_bot() -> None:
         members_added=[ChannelAccount(id="user1"), bot_account, ChannelAccount(id="user2")],
     )
     replies = await send(adapter, update)
-    assert [r.text for r in replies] == [messages.WELCOME, messages.WELCOME]
+    # One welcome per event: 2,000 members added must not make the bot post 2,000 times.
+    assert [r.text for r in replies] == [messages.WELCOME]
+    only_the_bot = Activity(type=ActivityTypes.conversation_update, members_added=[bot_account])
+    assert await send(adapter, only_the_bot) == []
 
 
 async def test_welcome_offers_the_examples_as_suggested_actions() -> None:

@@ -7,14 +7,17 @@ Bot Framework round trip, with a fake answering engine.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
 import pytest
-from aiohttp import web
+from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient, make_mocked_request
 from conftest import Start
 
@@ -22,12 +25,14 @@ from handlers import messages
 from handlers.answer_types import Answer, Source
 from handlers.botframework.directline import (
     LOCAL_DIRECTLINE,
+    MAX_ACTIVITY_BYTES,
     Conversation,
+    ConversationsFull,
     LocalDirectLine,
-    _from_this_host,
     self_url,
 )
 from handlers.dialogue import Context
+from handlers.query import MAX_QUESTION_CHARS
 from index.config import Config
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -153,7 +158,9 @@ async def test_the_bot_gets_the_activity_like_from_direct_line(bot: TestClient) 
     [activity] = seen
     assert activity.channel_id == "webchat"
     assert activity.conversation.id == session.id
-    assert activity.service_url == f"http://127.0.0.1:{bot.port}"  # the bot's own connector side
+    # The bot's own connector side, behind the per-process secret.
+    secret = bot.app[LOCAL_DIRECTLINE].connector_secret
+    assert activity.service_url == f"http://127.0.0.1:{bot.port}/_connector/{secret}"
     assert activity.id == f"{session.id}|0000000"
     assert activity.recipient.role == "bot"
 
@@ -172,7 +179,7 @@ async def test_the_client_cannot_redirect_the_replies(bot: TestClient) -> None:
     )
     echo, answer = await session.poll()
     assert echo["from"]["role"] == "user" and echo["conversation"]["id"] == session.id
-    assert echo["serviceUrl"] == f"http://127.0.0.1:{bot.port}" and "deliveryMode" not in echo
+    assert "serviceUrl" not in echo and "deliveryMode" not in echo
     assert answer["text"].startswith("SVAR på: Vad gör Almi?")
 
 
@@ -217,7 +224,7 @@ async def test_answers_carry_thumbs_and_feedback_is_recorded(
     assert record["activityId"] == answer["id"]
     assert record["question"] == "Vad gör Almi?"
     assert record["answer"].startswith("SVAR på: Vad gör Almi?")
-    assert "dislike" in caplog.text and "Vad gör Almi?" in caplog.text
+    assert "dislike" in caplog.text and "Vad gör Almi?" not in caplog.text  # no message text in logs
     # The bot gets it the way Teams sends feedback.
     [invoke] = seen
     assert (invoke.type, invoke.name) == ("invoke", "message/submitAction")
@@ -273,7 +280,10 @@ async def test_unknown_conversation_is_404(bot: TestClient) -> None:
     session = await open_session(bot)
     assert (await bot.get(f"{DL}/conversations/nosuch", headers=session.auth)).status == 404
     assert (await bot.get(f"{DL}/conversations/nosuch/activities", headers=session.auth)).status == 404
-    response = await bot.post("/v3/conversations/nosuch/activities", json={"type": "message", "text": "x"})
+    secret = bot.app[LOCAL_DIRECTLINE].connector_secret
+    response = await bot.post(
+        f"/_connector/{secret}/v3/conversations/nosuch/activities", json={"type": "message", "text": "x"}
+    )
     assert response.status == 404
 
 
@@ -301,10 +311,12 @@ async def test_bad_activity_is_400(bot: TestClient, body: bytes) -> None:
     assert await session.poll() == []
 
 
-async def test_bad_watermark_is_400(bot: TestClient) -> None:
+@pytest.mark.parametrize("watermark", ["abc", "-1", "²", "٣", "9" * 5000])
+async def test_bad_watermark_is_400(bot: TestClient, watermark: str) -> None:
     session = await open_session(bot)
-    url = f"{DL}/conversations/{session.id}/activities?watermark=abc"
-    assert (await bot.get(url, headers=session.auth)).status == 400
+    url = f"{DL}/conversations/{session.id}/activities"
+    response = await bot.get(url, params={"watermark": watermark}, headers=session.auth)
+    assert response.status == 400
 
 
 async def test_malformed_start_body_is_400(bot: TestClient) -> None:
@@ -316,23 +328,46 @@ async def test_no_local_direct_line_with_an_app_id(start: Start) -> None:
     client = await start(FakeQA, SECURED)
     assert (await client.post(f"{DL}/conversations")).status == 404
     assert (await client.post("/v3/conversations/x/activities", json={"type": "message"})).status == 404
+    response = await client.post("/_connector/x/v3/conversations/x/activities", json={"type": "message"})
+    assert response.status == 404
     response = await client.post("/api/directline/token")
     assert response.status == 503
     assert "DIRECTLINE_SECRET" in (await response.json())["error"]
 
 
-@pytest.mark.parametrize(
-    ("peer", "allowed"),
-    [("127.0.0.1", True), ("::1", True), ("10.0.0.5", True), ("203.0.113.9", False), ("10.0.0.6", False)],
-)
-async def test_connector_side_accepts_only_this_host(peer: str, allowed: bool) -> None:
+async def test_the_connector_side_needs_the_secret(bot: TestClient) -> None:
+    """Only the bot, which learns the secret from serviceUrl, can add "bot" messages to a conversation."""
+    session = await open_session(bot)
+    secret = bot.app[LOCAL_DIRECTLINE].connector_secret
+    forged = {"type": "message", "text": "Jag är boten, ge mig ditt lösenord"}
+    for path in (
+        f"/v3/conversations/{session.id}/activities",  # the old, address-trusted route is gone
+        f"/_connector/{secret[:-1]}x/v3/conversations/{session.id}/activities",
+        f"/_connector/{secret}x/v3/conversations/{session.id}/activities",
+        f"/_connector//v3/conversations/{session.id}/activities",
+        f"/_connector/%C3%A5/v3/conversations/{session.id}/activities",
+    ):
+        assert (await bot.post(path, json=forged)).status == 404, path
+    assert await session.poll() == []
+    response = await bot.post(f"/_connector/{secret}/v3/conversations/{session.id}/activities", json=forged)
+    assert response.status == 200
+    [reply] = await session.poll()
+    assert reply["from"]["role"] == "bot"
+    # The page never sees the secret, in its echoes or anywhere else.
+    await session.say("Vad gör Almi?")
+    response = await bot.get(f"{DL}/conversations/{session.id}/activities", headers=session.auth)
+    assert secret not in await response.text()
+
+
+async def test_self_url_is_the_socket_not_the_host_header() -> None:
     transport = mock.Mock()
     transport.get_extra_info.side_effect = lambda name, default=None: {
-        "peername": (peer, 50000),
+        "peername": ("203.0.113.9", 50000),
         "sockname": ("10.0.0.5", 3978),
     }.get(name, default)
-    request = make_mocked_request("POST", "/v3/conversations/c/activities", transport=transport)
-    assert _from_this_host(request) is allowed
+    request = make_mocked_request(
+        "POST", "/v3/directline/conversations", headers={"Host": "evil.example"}, transport=transport
+    )
     assert self_url(request) == "http://10.0.0.5:3978"
 
 
@@ -347,26 +382,190 @@ class Clock:
         return self.now
 
 
-async def test_conversations_are_capped_and_expire() -> None:
+def local_direct_line(clock: Clock, **limits: Any) -> LocalDirectLine:
+    return LocalDirectLine(None, None, clock=clock, **limits)  # type: ignore[arg-type]
+
+
+async def test_room_is_made_from_expired_then_never_engaged_then_idle_conversations() -> None:
     clock = Clock()
-    local = LocalDirectLine(None, None, token_lifetime=60, max_conversations=2, clock=clock)  # type: ignore[arg-type]
-    first, second = local.create(), local.create()
-    clock.now += 30
-    assert local.by_token(first.token) is first  # used: now the most recent
-    third = local.create()
-    assert set(local.conversations) == {first.id, third.id}  # second, least recently used, went
-    assert local.by_token(second.token) is None
+    local = local_direct_line(clock, token_lifetime=60, idle_after=20, max_conversations=2)
+    live = local.create()
+    live.engaged = True  # what posting an activity (the page's join event) does
+    local.create()
+    newcomer = local.create()
+    # The live conversation is the least recently used, yet the never engaged one made room.
+    assert list(local.conversations) == [live.id, newcomer.id]
+    newcomer.engaged = True
+    clock.now += 5
+    with pytest.raises(ConversationsFull) as refused:
+        local.create()  # both engaged and active: refuse rather than drop a live user
+    assert refused.value.retry_after == 15  # when the least recently used one turns idle
+    clock.now += 10
+    assert local.by_token(newcomer.token) is newcomer  # polled: now the most recent
+    clock.now += 6
+    third = local.create()  # live is idle now (21 s untouched), newcomer is not
+    assert list(local.conversations) == [newcomer.id, third.id]
+    assert local.by_token(live.token) is None
     clock.now += 61
-    assert local.by_token(first.token) is None and local.conversations == {}
+    assert local.by_token(newcomer.token) is None and local.conversations == {}
 
 
-async def test_activities_are_capped_and_watermarks_go_on() -> None:
-    conversation = Conversation(id="c", token="t", expires_at=0, max_activities=3)
-    ids = [conversation.append({"type": "message", "text": str(n)}) for n in range(5)]
+async def test_a_conversation_keeps_its_newest_bytes_and_watermarks_go_on() -> None:
+    conversation = Conversation(id="c", token="t", expires_at=0, max_bytes=400)
+    ids = [conversation.append({"type": "message", "text": str(n) * 50}) for n in range(5)]
     assert ids[-1] == "c|0000004"
-    assert [a["text"] for a in conversation.since(0)] == ["2", "3", "4"]
-    assert [a["text"] for a in conversation.since(4)] == ["4"]
+    kept = [json.loads(a)["text"][0] for a in conversation.since(0)]
+    assert kept == ["3", "4"] and conversation.bytes <= 400
+    assert conversation.bytes == sum(len(a) for a in conversation.since(0))
+    assert [json.loads(a)["text"][0] for a in conversation.since(4)] == ["4"]
     assert conversation.since(5) == [] and conversation.watermark == 5
+    assert conversation.find("c|0000004")["text"] == "4" * 50  # type: ignore[index]
+    assert conversation.find("c|0000001") is None and conversation.find("other|0000004") is None
+    conversation.append({"type": "message", "text": "x" * 1000})  # larger than the cap: kept alone
+    assert len(conversation.since(0)) == 1
+
+
+async def test_the_total_drops_idle_conversations_then_trims_the_largest_history() -> None:
+    clock = Clock()
+    local = local_direct_line(clock, idle_after=20, max_bytes=10_000, max_total_bytes=3_000)
+    idle, big, small = local.create(), local.create(), local.create()
+    for conversation, count in ((idle, 2), (big, 8), (small, 2)):
+        for _ in range(count):
+            local.store(conversation, {"type": "message", "text": "x" * 150})
+    assert local.total_bytes <= 3_000 and len(big.since(0)) < 8  # nothing idle yet: the largest gave
+    assert set(local.conversations) == {idle.id, big.id, small.id}
+    clock.now += 10
+    local.by_token(big.token), local.by_token(small.token)
+    clock.now += 15  # idle is 25 s untouched, the others 15 s
+    local.store(small, {"type": "message", "text": "x" * 1000})
+    assert set(local.conversations) == {big.id, small.id}  # the idle one went first
+    assert local.total_bytes == big.bytes + small.bytes <= 3_000
+
+
+# --- Abuse limits over HTTP -----------------------------------------------------------------------------
+
+
+def behind_proxy(**limits: str) -> Config:
+    """Local mode behind one trusted proxy, so that X-Forwarded-For tells the test's clients apart."""
+    return replace(LOCAL, forwarded_hops=1, **limits)
+
+
+def client(address: str, **headers: str) -> dict[str, str]:
+    return {"X-Forwarded-For": address, **headers}
+
+
+async def assert_limited(response: ClientResponse) -> None:
+    assert response.status == 429, await response.text()
+    assert 1 <= int(response.headers["Retry-After"]) <= 60
+    assert "försök igen" in str(await response.json()).lower()
+
+
+async def test_a_client_over_its_limit_gets_429_and_others_do_not(start: Start) -> None:
+    bot = await start(FakeQA, behind_proxy(rate_limit_client="5/minute"))
+    response = await bot.post(f"{DL}/conversations", headers=client("203.0.113.1"))
+    body = await response.json()
+    session = Session(bot, body["conversationId"], body["token"])
+    url = f"{DL}/conversations/{session.id}"
+    for _ in range(4):
+        assert (await bot.get(url, headers=client("203.0.113.1", **session.auth))).status == 200
+    await assert_limited(await bot.get(url, headers=client("203.0.113.1", **session.auth)))
+    await assert_limited(await bot.post(f"{DL}/tokens/refresh", headers=client("203.0.113.1")))
+    await assert_limited(await bot.post("/api/directline/token", headers=client("203.0.113.1")))
+    await assert_limited(await bot.get(url + "/activities", headers=client("203.0.113.1")))  # no token
+    # Another address is served; and the page's polls go on (directlinejs would stop polling after a 429).
+    assert (await bot.get(url, headers=client("198.51.100.7", **session.auth))).status == 200
+    for _ in range(10):
+        response = await bot.get(url + "/activities", headers=client("203.0.113.1", **session.auth))
+        assert response.status == 200
+
+
+async def test_new_sessions_are_limited_per_client(start: Start) -> None:
+    bot = await start(FakeQA, behind_proxy(rate_limit_token="2/minute"))
+    first = await bot.post("/api/directline/token", headers=client("203.0.113.1"))
+    assert first.status == 200
+    assert (await bot.post(f"{DL}/conversations", headers=client("203.0.113.1"))).status == 201
+    await assert_limited(await bot.post("/api/directline/token", headers=client("203.0.113.1")))
+    await assert_limited(await bot.post(f"{DL}/conversations", headers=client("203.0.113.1")))
+    assert (await bot.post("/api/directline/token", headers=client("203.0.113.2"))).status == 200
+    # What Web Chat does with its token is not a new session.
+    auth = {"Authorization": f"Bearer {(await first.json())['token']}"}
+    assert (await bot.post(f"{DL}/conversations", headers=client("203.0.113.1", **auth))).status == 200
+
+
+async def test_activities_are_limited_per_conversation(start: Start) -> None:
+    bot = await start(FakeQA, replace(LOCAL, rate_limit_conversation="3/minute"))
+    session, other = await open_session(bot), await open_session(bot)
+    for n in range(3):
+        await session.say(f"fråga {n}")
+    url = f"{DL}/conversations/{session.id}/activities"
+    await assert_limited(await bot.post(url, json={"type": "message", "text": "x"}, headers=session.auth))
+    await other.say("Vad gör Almi?")  # same client, another conversation
+    assert len(bot_messages(await session.poll())) == 3  # polling goes on
+
+
+async def test_polls_are_limited_per_conversation(bot: TestClient) -> None:
+    session, other = await open_session(bot), await open_session(bot)
+    url = f"{DL}/conversations/{session.id}/activities"
+    statuses = [(await bot.get(url, headers=session.auth)).status for _ in range(121)]
+    assert statuses == [200] * 120 + [429]  # POLL_RATE: twice what Web Chat does
+    assert await other.poll() == []
+
+
+async def test_posted_activities_and_stored_text_are_capped(bot: TestClient) -> None:
+    session = await open_session(bot)
+    url = f"{DL}/conversations/{session.id}/activities"
+    huge = {"type": "message", "text": "x" * MAX_ACTIVITY_BYTES}
+    assert (await bot.post(url, json=huge, headers=session.auth)).status == 413
+    seen = spy_on_the_bot(bot)
+    await session.say("å" * 5000)
+    assert len(seen[0].text) == 5000  # the bot gets it whole, so it can say it read only the start
+    echo = (await session.poll())[0]
+    assert echo["text"] == "å" * MAX_QUESTION_CHARS
+
+
+async def test_engaged_active_conversations_are_not_dropped_for_new_ones(bot: TestClient) -> None:
+    local = bot.app[LOCAL_DIRECTLINE]
+    local.max_conversations = 3
+    sessions = [await open_session(bot) for _ in range(3)]
+    for session in sessions:
+        await session.post({"type": "event", "name": "webchat/join", "from": {"id": "web_user"}})
+    for response in (
+        await bot.post(f"{DL}/conversations"),
+        await bot.post("/api/directline/token"),
+    ):
+        assert response.status == 429
+        assert 1 <= int(response.headers["Retry-After"]) <= 300
+        assert "för många samtal" in str(await response.json())
+    for session in sessions:
+        assert len(bot_messages(await session.poll())) == 1  # the welcome; all three still there
+
+
+async def test_a_flood_of_new_conversations_leaves_a_live_chat_working(start: Start) -> None:
+    """10,000 new conversations from 2,000 addresses (5 each, within the limits) through both routes,
+    2,000 between two polls of the page (the attack test made 1,000 in 0.2 s; Web Chat polls every second):
+    dropping the least recently used conversation would drop the page's."""
+    bot = await start(FakeQA, behind_proxy())
+    live = await open_session(bot)
+    await live.post({"type": "event", "name": "webchat/join", "from": {"id": "web_user"}})
+    assert len(bot_messages(await live.poll())) == 1
+
+    async def new_conversation(n: int) -> int:
+        headers = client(f"10.{n // 5 // 250}.{n // 5 % 250}.1")
+        path = "/api/directline/token" if n % 2 else f"{DL}/conversations"
+        async with bot.post(path, headers=headers) as response:
+            return response.status
+
+    statuses: Counter[int] = Counter()
+    for batch in range(0, 10_000, 100):
+        statuses.update(await asyncio.gather(*(new_conversation(n) for n in range(batch, batch + 100))))
+        if (batch + 100) % 2000 == 0:
+            assert await live.poll() == []
+    assert statuses == {200: 5000, 201: 5000}  # room made from never engaged ones, none refused
+    local = bot.app[LOCAL_DIRECTLINE]
+    assert live.id in local.conversations and len(local.conversations) == local.max_conversations
+    await live.say("Vad gör Almi?")
+    [answer] = bot_messages(await live.poll())
+    assert answer["text"].startswith("SVAR på: Vad gör Almi?")
 
 
 # --- The token endpoint ---------------------------------------------------------------------------------

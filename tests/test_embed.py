@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 
-from index.embed import EmbedderError, make_embedder
+from index.embed import EmbedderError, embed_queries, make_embedder
+
+QUESTIONS = ["Vad gör Almi?", "Vilka insatsområden finns för arbetsgivare?", "Who owns Almi?", "YH", "REKO?"]
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +75,34 @@ def test_e5_is_deterministic(e5):
     np.testing.assert_allclose(e5.query("Vad gör REKO?"), e5.query("Vad gör REKO?"), atol=1e-6)
 
 
+def test_e5_queries_in_one_call_equal_single_queries(e5):
+    batch = e5.queries(QUESTIONS)
+    assert batch.shape == (len(QUESTIONS), 384) and batch.dtype == np.float32
+    np.testing.assert_allclose(batch, np.stack([e5.query(q) for q in QUESTIONS]), atol=1e-6)
+    assert e5.queries([]).shape == (0, 384)
+
+
+def test_e5_gives_the_same_vectors_from_several_threads_at_once(e5):
+    # The server may call it from more than one thread: the C engine must not share buffers between calls.
+    expected = [e5.query(q) for q in QUESTIONS]
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(e5.query, QUESTIONS * 4))
+    for vector, want in zip(got, expected * 4, strict=True):
+        np.testing.assert_allclose(vector, want, atol=1e-6)
+
+
+def test_embed_queries_falls_back_to_single_queries(e5):
+    class OnlyQuery:  # a stand-in embedder without the batch call
+        dim = 384
+
+        def query(self, text: str) -> np.ndarray:
+            return e5.query(text)
+
+    got = embed_queries(OnlyQuery(), QUESTIONS[:2])
+    np.testing.assert_allclose(got, e5.queries(QUESTIONS[:2]), atol=1e-6)
+    assert embed_queries(OnlyQuery(), []).shape == (0, 384)
+
+
 # --- sentence-transformers -----------------------------------------------------------------------------
 
 
@@ -84,6 +116,12 @@ def test_st_dim_id_and_normalised(minilm, minilm_path):
     assert passages.dtype == np.float32
     assert_normalised(query)
     assert_normalised(passages)
+
+
+def test_st_queries_in_one_call_equal_single_queries(minilm):
+    batch = minilm.queries(QUESTIONS)
+    assert batch.shape == (len(QUESTIONS), 384)
+    np.testing.assert_allclose(batch, np.stack([minilm.query(q) for q in QUESTIONS]), atol=1e-5)
 
 
 def test_st_english_ranking(minilm):

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,12 +15,18 @@ import pytest
 from index.embed import make_embedder
 from index.store import (
     FORMAT_VERSION,
+    INDEX_FILES,
+    IndexCorrupt,
     IndexUnavailable,
     build_index,
+    check_index,
     ensure_index,
+    file_checksums,
     load_index,
     stale_reason,
 )
+
+ROOT = Path(__file__).resolve().parent.parent
 
 TINY_PLAN = """\
 # Testplan
@@ -85,6 +94,21 @@ def quiet(message: str) -> None:
 
 def builds_of(index_dir: Path) -> list[Path]:
     return sorted((index_dir.parent / f"{index_dir.name}.builds").iterdir())
+
+
+def flip_byte(path: Path) -> None:
+    """Corrupt a file the way a bad disk or a careless edit would: one byte in its middle changed."""
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def record_checksums(index_dir: Path) -> None:
+    """Make the manifest agree with the files again, to reach the checks behind the checksums."""
+    manifest_path = index_dir / "manifest.json"
+    data = json.loads(manifest_path.read_text(encoding="utf-8"))
+    data["files"] = file_checksums(index_dir.resolve())
+    manifest_path.write_text(json.dumps(data), encoding="utf-8")
 
 
 # --- build and load ------------------------------------------------------------------------------------
@@ -304,6 +328,7 @@ def test_load_index_with_missing_vectors_is_refused(knowledge, index_dir, e5):
 def test_load_index_with_mismatched_sentence_vectors_is_refused(knowledge, index_dir, e5):
     build_index(knowledge, index_dir, "e5", e5, progress=quiet)
     np.save(index_dir / "sentences.npy", np.zeros((3, e5.dim), dtype=np.float32))
+    record_checksums(index_dir)
     with pytest.raises(IndexUnavailable, match="inkonsekvent"):
         load_index(index_dir, e5)
 
@@ -312,8 +337,112 @@ def test_load_index_with_mismatched_sentence_vectors_is_refused(knowledge, index
 def test_load_index_with_malformed_chunks_json_is_refused(knowledge, index_dir, e5, payload):
     build_index(knowledge, index_dir, "e5", e5, progress=quiet)
     (index_dir / "chunks.json").write_text(json.dumps(payload), encoding="utf-8")
+    record_checksums(index_dir)
     with pytest.raises(IndexUnavailable, match="python bot.py index build"):
         load_index(index_dir, e5)
+
+
+# --- checksums and corruption --------------------------------------------------------------------------
+
+
+def test_manifest_records_the_checksum_of_every_file(knowledge, index_dir, e5):
+    manifest = build_index(knowledge, index_dir, "e5", e5, progress=quiet)
+    assert set(manifest.files) == {"chunks.json", "chunks.faiss", "sentences.npy", "lexicon.txt"}
+    assert set(manifest.files) == set(INDEX_FILES)
+    stored = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert stored["files"] == manifest.files == file_checksums(index_dir.resolve())
+    assert all(len(digest) == 64 for digest in manifest.files.values())
+    assert check_index(index_dir, knowledge, "e5").state == "current"
+
+
+@pytest.mark.parametrize("name", INDEX_FILES)
+def test_a_flipped_byte_is_detected_and_healed(knowledge, index_dir, e5, name, caplog):
+    build_index(knowledge, index_dir, "e5", e5, progress=quiet)
+    build = index_dir.resolve()
+    flip_byte(index_dir / name)
+
+    check = check_index(index_dir, knowledge, "e5")
+    assert check.state == "corrupt"
+    assert check.reason == f"{name} stämmer inte med sin kontrollsumma"
+    assert stale_reason(index_dir, knowledge, "e5") == check.reason
+    with pytest.raises(IndexCorrupt, match=f"skadat: {name} .*python bot.py index build"):
+        load_index(index_dir, e5)
+
+    with caplog.at_level(logging.INFO, logger="index.store"):
+        stored = ensure_index(knowledge, index_dir, "e5", e5, progress=quiet)
+    [line] = [r for r in caplog.records if r.name == "index.store"]
+    assert line.levelno == logging.WARNING
+    assert line.getMessage() == f"Indexet i {index_dir} är skadat ({check.reason}); bygger om det."
+    assert index_dir.resolve() != build
+    assert stored.manifest.chunk_count == TINY_CHUNKS
+    assert check_index(index_dir, knowledge, "e5").state == "current"
+
+
+@pytest.mark.parametrize("damage", ["missing", "truncated", "unreadable"])
+def test_a_missing_or_unreadable_file_is_corrupt(knowledge, index_dir, e5, damage):
+    build_index(knowledge, index_dir, "e5", e5, progress=quiet)
+    path = index_dir / "chunks.faiss"
+    if damage == "missing":
+        path.unlink()
+    elif damage == "truncated":
+        path.write_bytes(path.read_bytes()[:100])
+    else:
+        path.unlink()
+        path.mkdir()  # reading a folder fails, whoever runs the test (root ignores file permissions)
+    check = check_index(index_dir, knowledge, "e5")
+    assert check.state == "corrupt"
+    assert "chunks.faiss" in check.reason
+    with pytest.raises(IndexCorrupt):
+        load_index(index_dir, e5)
+    ensure_index(knowledge, index_dir, "e5", e5, progress=quiet)
+    assert check_index(index_dir, knowledge, "e5").state == "current"
+
+
+def test_a_manifest_without_checksums_is_corrupt(knowledge, index_dir, e5):
+    build_index(knowledge, index_dir, "e5", e5, progress=quiet)
+    manifest_path = index_dir / "manifest.json"
+    data = json.loads(manifest_path.read_text(encoding="utf-8"))
+    del data["files"]["lexicon.txt"]
+    manifest_path.write_text(json.dumps(data), encoding="utf-8")
+    check = check_index(index_dir, knowledge, "e5")
+    assert (check.state, check.reason) == ("corrupt", "manifestet saknar kontrollsumma för lexicon.txt")
+
+
+def test_an_index_of_the_previous_format_is_stale_not_corrupt(knowledge, index_dir, e5):
+    build_index(knowledge, index_dir, "e5", e5, progress=quiet)
+    manifest_path = index_dir / "manifest.json"
+    data = json.loads(manifest_path.read_text(encoding="utf-8"))
+    data["format_version"] = 5
+    del data["files"]  # format 5 had no checksums
+    manifest_path.write_text(json.dumps(data), encoding="utf-8")
+    check = check_index(index_dir, knowledge, "e5")
+    assert (check.state, check.reason) == ("stale", f"indexformat 5, koden använder {FORMAT_VERSION}")
+
+
+def bot_index_status(index_dir: Path, knowledge: Path) -> subprocess.CompletedProcess:
+    command = ["index", "status", "--index-dir", str(index_dir), "--knowledge", str(knowledge)]
+    return subprocess.run(
+        [sys.executable, "bot.py", *command],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_index_status_reports_a_corrupt_index(knowledge, index_dir, e5):
+    build_index(knowledge, index_dir, "e5", e5, progress=quiet)
+    current = bot_index_status(index_dir, knowledge)
+    assert (current.returncode, current.stdout) == (0, f"Indexet är aktuellt: {index_dir}\n")
+
+    flip_byte(index_dir / "sentences.npy")
+    corrupt = bot_index_status(index_dir, knowledge)
+    assert corrupt.returncode == 1
+    assert corrupt.stdout == (
+        "Indexet är skadat: sentences.npy stämmer inte med sin kontrollsumma. "
+        "Bygg om det: python bot.py index build\n"
+    )
+    assert "aktuellt" not in corrupt.stdout
 
 
 # --- the sentence-transformers backend -----------------------------------------------------------------

@@ -7,9 +7,9 @@ The wire-format tests run the real aiohttp app and read what it POSTs to a loopb
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,12 +31,13 @@ from conftest import Start
 from connector import FakeConnector
 from msrest import Serializer
 
-from handlers import messages, render
+from handlers import logs, messages, render
 from handlers.answer_types import DECLINED, PARTIAL, Answer, Source
 from handlers.botframework import create_app, teams
 from handlers.botframework.activity_handler import KompetensBot
 from handlers.botframework.app import BOT
 from handlers.dialogue import Context
+from handlers.feedback_store import FEEDBACK, Database, FeedbackStore
 from index.config import Config
 
 # The servers are started by fixtures, and botbuilder keeps HTTP clients between turns: every async test
@@ -571,7 +572,11 @@ async def test_teams_declined_answer_is_plain_text_without_label_or_feedback() -
 @session_loop
 async def test_teams_help_is_a_card_in_the_asked_language() -> None:
     adapter, _ = teams_bot()
-    [reply] = await send(adapter, "<at>Kompetensbot</at> help")
+    mention = {"type": "mention", "mentioned": {"id": "bot", "name": "Kompetensbot"}}
+    mention["text"] = "<at>Kompetensbot</at>"
+    asked = Activity().deserialize({"type": "message", "text": "<at>Kompetensbot</at> help"})
+    asked.entities = Activity().deserialize({"entities": [mention]}).entities
+    [reply] = await send(adapter, asked)
     card = reply.attachments[0].content
     assert card["fallbackText"] == messages.HELP_EN
     assert [a["title"] for a in card["actions"]] == list(messages.EXAMPLES_EN)
@@ -632,7 +637,7 @@ async def test_installation_update_does_not_welcome_a_second_time() -> None:
 
 
 @session_loop
-async def test_other_channels_still_welcome_each_person_with_text() -> None:
+async def test_other_channels_welcome_once_per_event_with_text() -> None:
     bot = KompetensBot(lambda: FakeQA())
     adapter = TestAdapter(bot.on_turn)  # channel "test"
     replies = await send(
@@ -642,7 +647,7 @@ async def test_other_channels_still_welcome_each_person_with_text() -> None:
             members_added=[ChannelAccount(id="user1"), ChannelAccount(id="user2")],
         ),
     )
-    assert [r.text for r in replies] == [messages.WELCOME, messages.WELCOME]
+    assert [r.text for r in replies] == [messages.WELCOME]  # one per event, however many were added
     assert all(not r.attachments for r in replies)
 
 
@@ -780,16 +785,42 @@ async def test_feedback_invoke_is_answered_200_and_recorded(
         conversation_id="a:1personal",
         feedback="Fel sida för Almi",
         question="Vad gör Almi?",
+        channel="msteams",
+        sections=(ALMI.section, INSATSER.section),
     )
-    [line] = [r.getMessage() for r in caplog.records if r.name == "handlers.botframework.teams"]
-    assert json.loads(line) == {
-        "event": "feedback",
-        "reaction": "dislike",
-        "reply_to_id": answered_id,
-        "conversation_id": "a:1personal",
-        "feedback": "Fel sida för Almi",
-        "question": "Vad gör Almi?",
-    }
+    # The log says the reaction, the channel and the hashed conversation; not what the user wrote.
+    [entry] = [r for r in caplog.records if r.name == "handlers.botframework.teams"]
+    assert entry.getMessage() == "Feedback dislike"
+    assert (entry.channel, entry.conversation) == ("msteams", logs.hash_id("a:1personal"))
+    assert "Fel sida" not in caplog.text and "Almi" not in caplog.text and "a:1personal" not in caplog.text
+
+
+@session_loop
+async def test_feedback_is_stored_scrubbed_when_there_is_a_store(
+    bot: TestClient, connector: FakeConnector, tmp_path: Path
+) -> None:
+    store = FeedbackStore(Database.open(f"sqlite:///{tmp_path / 'store.sqlite3'}", (FEEDBACK,)))
+    bot.app[BOT].feedback_log = teams.FeedbackLog(store=store)
+    await ask(bot, connector, "Jag heter Anna Berg, vad gör Almi?")
+    invoke = teams_activity(
+        connector,
+        None,
+        type="invoke",
+        name="message/submitAction",
+        replyToId="reply-1",
+        value={
+            "actionName": "feedback",
+            "actionValue": {"reaction": "dislike", "feedback": '{"feedbackText":"Ring 070-123 45 67"}'},
+        },
+    )
+    assert (await bot.post("/api/messages", json=invoke)).status == 200
+    [stored] = store.entries()  # written before the invoke was answered
+    assert (stored.reaction, stored.channel) == ("dislike", "msteams")
+    assert stored.question == "Jag heter [namn], vad gör Almi?"
+    assert stored.comment == "Ring [telefon]"
+    assert stored.sections == (ALMI.section, INSATSER.section)
+    assert stored.conversation == store.database.hash_id("a:1personal") != "a:1personal"
+    store.close()
 
 
 @session_loop
@@ -808,16 +839,17 @@ async def test_like_without_comment_is_recorded(bot: TestClient, connector: Fake
     response = await bot.post("/api/messages", json=invoke)
     assert response.status == 200
     [record] = bot.app[BOT].feedback_log.entries
-    assert (record.reaction, record.feedback, record.question) == ("like", "", None)
+    assert (record.reaction, record.feedback, record.question, record.sections) == ("like", "", None, ())
 
 
 @session_loop
-async def test_other_invokes_are_not_implemented_rather_than_failing(
+async def test_other_invokes_get_a_4xx_rather_than_failing(
     bot: TestClient, connector: FakeConnector
 ) -> None:
     invoke = teams_activity(connector, None, type="invoke", name="message/fetchTask", value={})
     response = await bot.post("/api/messages", json=invoke)
-    assert response.status == 501
+    assert response.status == 400
+    assert "error" in await response.json()
     assert bot.app[BOT].feedback_log.entries == []
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
@@ -41,6 +42,7 @@ from handlers import messages, render
 from handlers.answer_types import Answer
 from handlers.botframework import teams
 from handlers.dialogue import Context
+from handlers.metrics import Metrics
 from handlers.qa import MAX_QUESTION_CHARS
 from index.text import detect_language
 
@@ -48,8 +50,9 @@ from index.text import detect_language
 HELP_COMMANDS = {"hjälp": "sv", "/hjälp": "sv", "?": "sv", "help": "en", "/help": "en"}
 WEBCHAT_JOIN = "webchat/join"  # the event Web Chat pages send when they open
 
-# Teams puts "<at>Bot name</at>" into the text when a user @-mentions the bot in a group chat or channel.
-_MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
+# Teams puts "<at>Bot name</at>" into the text when a user @-mentions the bot in a group chat or channel;
+# what is left of other mentions' tags goes, their names stay. Linear time: no nested quantifiers.
+_AT_TAG = re.compile(r"</?at\b[^<>]{0,50}>", re.IGNORECASE)
 
 # Suggested follow-up questions shown as buttons under a reply; more than three crowd a Teams chat.
 MAX_SUGGESTED_ACTIONS = teams.MAX_FOLLOW_UPS
@@ -76,9 +79,32 @@ class QAUnavailable(RuntimeError):
 QAProvider = Callable[[], Answerer | None]
 
 
-def clean_text(text: str | None) -> str:
-    """The user's words: mentions of the bot removed, surrounding whitespace trimmed."""
-    return _MENTION.sub(" ", text or "").strip()
+def clean_text(activity: Activity) -> str:
+    """The user's words: the bot's own mention removed, other mention tags dropped, whitespace trimmed.
+
+    This is what botbuilder's TurnContext.remove_recipient_mention does, without its flaws: it uses the
+    mention's name as a regular expression (a caller-chosen pattern, so catastrophic backtracking) and fails
+    on a malformed mention entity. Here each of the bot's mention texts is removed as a literal string.
+    """
+    text = activity.text if isinstance(activity.text, str) else ""
+    bot_id = activity.recipient.id if activity.recipient else None
+    for mention in _own_mentions(activity, bot_id):
+        text = text.replace(mention, " ")
+    return _AT_TAG.sub(" ", text).strip()
+
+
+def _own_mentions(activity: Activity, bot_id: str | None) -> list[str]:
+    """The texts ("<at>Kompetensbot</at>") of the mention entities that mention the bot."""
+    found = []
+    for entity in activity.entities or []:
+        extra = getattr(entity, "additional_properties", None) or {}
+        mentioned = extra.get("mentioned")
+        if (getattr(entity, "type", "") or "").lower() != "mention" or not isinstance(mentioned, dict):
+            continue
+        mention_text = extra.get("text")
+        if bot_id and mentioned.get("id") == bot_id and isinstance(mention_text, str) and mention_text:
+            found.append(mention_text)
+    return found
 
 
 def truncate(text: str, limit: int = MAX_QUESTION_CHARS) -> tuple[str, bool]:
@@ -114,9 +140,11 @@ class KompetensBot(ActivityHandler):
         qa: QAProvider,
         conversation_state: ConversationState | None = None,
         feedback_log: teams.FeedbackLog | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         super().__init__()
         self._qa = qa
+        self.metrics = metrics if metrics is not None else Metrics()
         if conversation_state is None:
             conversation_state = ConversationState(MemoryStorage())
         self._conversation_state = conversation_state
@@ -124,10 +152,6 @@ class KompetensBot(ActivityHandler):
         self._welcomed = self._conversation_state.create_property(WELCOMED_PROPERTY)
         # The 👍/👎 feedback Teams users give on answers (also logged at INFO, one JSON line each).
         self.feedback_log = feedback_log if feedback_log is not None else teams.FeedbackLog()
-        # One question at a time: the engine does not promise to be thread-safe, and at ~20 ms an answer
-        # queueing costs nothing. An asyncio lock (not a thread lock) keeps waiting turns off worker threads,
-        # which botbuilder's HTTP client also needs to send replies.
-        self._answering = asyncio.Lock()
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         await super().on_turn(turn_context)
@@ -136,12 +160,12 @@ class KompetensBot(ActivityHandler):
         await self._conversation_state.save_changes(turn_context)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
-        reply = await self.reply_to(clean_text(turn_context.activity.text), turn_context)
+        reply = await self.reply_to(clean_text(turn_context.activity), turn_context)
         sent = await turn_context.send_activity(reply)
-        question = turn_context.turn_state.get(ANSWERED_QUESTION)
-        if question and sent is not None:
-            # Teams' feedback invoke names the answer by this id (replyToId); keep what it answered.
-            self.feedback_log.remember_answer(sent.id, question)
+        answered = turn_context.turn_state.get(ANSWERED_QUESTION)
+        if answered and sent is not None:
+            # Feedback (Teams' invoke, the web chat's thumbs) names the answer by this id; keep what it was.
+            self.feedback_log.remember_answer(sent.id, *answered)
 
     async def reply_to(self, text: str, turn_context: TurnContext) -> Activity:
         """The reply to a cleaned message text (empty for attachment-only messages)."""
@@ -163,15 +187,21 @@ class KompetensBot(ActivityHandler):
         question, truncated = truncate(text)
         # Read before queueing for the engine, so a slow shared store never holds the lock. Two questions
         # sent at once in the same conversation may both see the older context; the last answer wins.
+        started = time.perf_counter()
         stored = await self._context.get(turn_context)
         context = Context.from_dict(stored) if stored else None
-        # The engine is synchronous and CPU-bound; a worker thread keeps the event loop serving others.
-        async with self._answering:
+        # No lock: the engine is thread-safe, and its answer_async batches the embeddings of questions asked
+        # at the same time on its own threads (handlers/qa.py). An engine without it answers on a thread.
+        answer_async = getattr(qa, "answer_async", None)
+        if answer_async is not None:
+            answer = await answer_async(question, context)
+        else:
             answer = await asyncio.to_thread(qa.answer, question, context)
+        self.metrics.answer(answer.outcome, turn_context.activity.channel_id, time.perf_counter() - started)
         await self._context.set(turn_context, answer.context.to_dict())
         note = messages.truncated_note(MAX_QUESTION_CHARS, answer.lang) if truncated else ""
+        turn_context.turn_state[ANSWERED_QUESTION] = (question, answer)  # for feedback on it, on any channel
         if on_teams and teams.is_card_answer(answer):
-            turn_context.turn_state[ANSWERED_QUESTION] = question
             return teams.answer_message(answer, note)
         # Declined answers stay plain text on Teams too: fixed wording, nothing to cite or to rate.
         return markdown_message(markdown_answer(answer, note), answer.suggestions)
@@ -183,9 +213,10 @@ class KompetensBot(ActivityHandler):
         if teams.is_teams(turn_context.activity):
             await self._welcome_on_teams([m.id for m in members_added], bot_id, turn_context)
             return
-        for member in members_added:
-            if member.id != bot_id:
-                await turn_context.send_activity(markdown_message(messages.WELCOME, messages.EXAMPLES_SV))
+        # One welcome per event, however many members it lists: a conversationUpdate with 2,000 members
+        # must not make the bot post 2,000 times to a serviceUrl of the caller's choosing.
+        if any(member.id != bot_id for member in members_added):
+            await turn_context.send_activity(markdown_message(messages.WELCOME, messages.EXAMPLES_SV))
 
     async def _welcome_on_teams(
         self, added: list[str], bot_id: str | None, turn_context: TurnContext
@@ -218,9 +249,23 @@ class KompetensBot(ActivityHandler):
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
         feedback = teams.feedback_from(turn_context.activity)
         if feedback is None:
-            return await super().on_invoke_activity(turn_context)
-        self.feedback_log.record(feedback)
+            return unsupported_invoke(turn_context.activity)
+        await self.feedback_log.record(feedback)
         return teams.feedback_invoke_response()
+
+
+def unsupported_invoke(activity: Activity) -> InvokeResponse:
+    """The bot's answer to an invoke it does not handle: a 4xx saying so, never botbuilder's 501 or 500.
+
+    Teams single sign-on sends signin/tokenExchange; the bot has no sign-in, and 412 is the status the SSO
+    protocol defines for "could not exchange the token" (Teams then stops asking).
+    """
+    if activity.name == "signin/tokenExchange":
+        value = activity.value if isinstance(activity.value, dict) else {}
+        body = {key: value[key] for key in ("id", "connectionName") if isinstance(value.get(key), str)}
+        body["failureDetail"] = "Boten använder ingen inloggning."
+        return InvokeResponse(status=412, body=body)
+    return InvokeResponse(status=400, body={"error": "Boten hanterar inte den här typen av anrop."})
 
 
 def markdown_answer(answer: Answer, note: str = "") -> str:

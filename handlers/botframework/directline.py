@@ -9,9 +9,11 @@ Two ways for the page to reach the bot:
   parts of Direct Line 3.0 that Web Chat uses with `webSocket: false` (polling) under `/v3/directline`, and
   feeds the user's activities to the same adapter and bot as `/api/messages`, with `serviceUrl` pointing at
   the bot itself. The bot's replies come back over the Bot Framework connector protocol to
-  `/v3/conversations/{id}/activities[/{replyToId}]`, also served here, and are appended to the conversation
-  for the page to poll. With no app id botbuilder posts them without authentication, which is why local
-  Direct Line is off as soon as an app id is set (then the real Direct Line is used).
+  `/_connector/{secret}/v3/conversations/{id}/activities[/{replyToId}]`, also served here, and are appended
+  to the conversation for the page to poll. With no app id botbuilder posts them without authentication, so
+  the path carries a random per-process secret (only the bot learns it, from serviceUrl; the page never
+  sees it); a wrong secret is 404. Local Direct Line is off as soon as an app id is set (then the real
+  Direct Line is used).
 
 The Direct Line layer also plays the channel's part in two things (see deploy/webchat/README.md):
 
@@ -24,25 +26,42 @@ The Direct Line layer also plays the channel's part in two things (see deploy/we
   `kompetensbot.feedback`), kept in memory (`LocalDirectLine.feedback`), and handed to the bot as the
   `message/submitAction` feedback invoke Teams sends, so the bot records web and Teams feedback alike.
 
-Memory is bounded: at most `max_conversations` conversations (the least recently used go first), at most
-`max_activities` activities each (the oldest go first), and a conversation is dropped once its token has
-expired. Tokens are random, bound to one conversation, and slide: every authorised request extends them by
-`token_lifetime`, so an open page never loses its conversation and a closed one expires.
+Tokens are random, bound to one conversation, and slide: every authorised request extends them by
+`token_lifetime` (30 min), so an open page never loses its conversation and a closed one expires.
+
+Limits (deploy/webchat/README.md has the table):
+
+- Memory, counted as the JSON size of the stored activities (they are kept as JSON text, so that is what
+  they take): 256 KB per conversation (its oldest activities go first), 64 MB in all, 1000 conversations.
+  A posted activity may be 32 KB; the stored copy of its text is cut at MAX_QUESTION_CHARS (what the bot
+  reads; the bot still gets the whole text, so it can say it cut it).
+- Making room never drops a live user. A new conversation first takes the place of expired ones, then of
+  the least recently used one that was never engaged (the user posted nothing, not even the page's join
+  event), then of one idle for 5 minutes (an open page polls every second, a background tab at least once
+  a minute). If every conversation is engaged and active, the new one is refused: 429 with Retry-After.
+  Over 64 MB, idle conversations go first, then the oldest history of the largest conversations.
+- Rate limits (`RateLimiter`, per process, by the client's address as `client_address` sees it): the CLIENT
+  rule on every route here and the token endpoint, the TOKEN rule on every new conversation, the
+  CONVERSATION rule on the user's activities. Authorised polls are the exception: a page polls every second
+  and directlinejs stops polling for good after a 429, so users behind one address (an office's NAT) would
+  silently lose their chats; polls are limited per conversation instead (POLL_RATE). Over a limit: 429
+  with Retry-After. The connector side (the bot's own replies) is not rate limited.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hmac
-import ipaddress
 import json
 import logging
+import math
 import secrets
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 
 import aiohttp
@@ -53,19 +72,33 @@ from botbuilder.schema import Activity
 
 from handlers import messages
 from handlers.botframework.activity_handler import markdown_message
+from handlers.botframework.ratelimit import CLIENT, CONVERSATION, TOKEN, RateLimiter, client_address
+from handlers.logs import hash_id
+from handlers.query import MAX_QUESTION_CHARS
 from index.config import Config
 
 log = logging.getLogger(__name__)
-feedback_log = logging.getLogger("kompetensbot.feedback")
+feedback_log = logging.getLogger("kompetensbot.feedback")  # reactions only, conversation ids hashed
 
 LOCAL_PREFIX = "/v3/directline"
+CONNECTOR_PREFIX = "/_connector"  # then the secret, then the connector's own /v3/conversations/...
 TOKEN_PATH = "/api/directline/token"
 CHANNEL_ID = "webchat"
 BOT_ACCOUNT = {"id": "kompetensbot", "name": "Kompetensbot", "role": "bot"}
 
 TOKEN_LIFETIME = 1800  # seconds, like Azure Direct Line tokens
-MAX_CONVERSATIONS = 1000
-MAX_ACTIVITIES = 500
+# Memory is counted in JSON bytes of the stored activities (kept as JSON text, so that is what they take).
+# An answer is 2-4 KB, so a conversation keeps its last ~50 turns; the page has shown them already.
+MAX_CONVERSATION_BYTES = 256 * 1024
+MAX_TOTAL_BYTES = 64 * 1024 * 1024  # whatever the traffic, the process stays small
+MAX_CONVERSATIONS = 1000  # each also costs ~1 KB without activities (tokens, lock, rate-limit entries)
+# A question is at most MAX_QUESTION_CHARS; Web Chat adds about 1 KB of channel data and entities.
+MAX_ACTIVITY_BYTES = 32 * 1024
+# A page polls every second and a background tab at least once a minute: 5 minutes untouched is a closed page.
+IDLE_AFTER = 300
+# Polls are limited per conversation (not per address, see above); Web Chat polls once a second.
+POLL = "poll"
+POLL_RATE = "120/minute"
 MAX_FEEDBACK = 1000
 
 JOIN_EVENT = "webchat/join"
@@ -88,8 +121,15 @@ def _now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _error(status: int, message: str) -> web.Response:
-    return web.json_response({"error": {"code": str(status), "message": message}}, status=status)
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
+    return web.json_response(
+        {"error": {"code": str(status), "message": message}}, status=status, headers=headers
+    )
+
+
+def _number(text: str) -> int | None:
+    """A watermark or an id's sequence number; None unless plain ASCII digits ("²" passes isdigit)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
 
 
 def _bearer(request: web.Request) -> str | None:
@@ -98,12 +138,17 @@ def _bearer(request: web.Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-async def _json_object(request: web.Request) -> dict[str, Any] | web.Response:
+async def _json_object(request: web.Request, max_bytes: int | None = None) -> dict[str, Any] | web.Response:
     """The body as a JSON object, or a 4xx response saying what is wrong with it."""
+    too_large = _error(413, "Body too large")
+    if max_bytes is not None and (request.content_length or 0) > max_bytes:
+        return too_large
     try:
         body = await request.read()
     except web.HTTPRequestEntityTooLarge:
-        return _error(413, "Body too large")
+        return too_large
+    if max_bytes is not None and len(body) > max_bytes:  # chunked, without a Content-Length
+        return too_large
     try:
         data = json.loads(body.decode(request.charset or "utf-8"))
     except (ValueError, LookupError, RecursionError):
@@ -119,8 +164,12 @@ class Conversation:
     token: str
     expires_at: float
     user_id: str = ""
-    max_activities: int = MAX_ACTIVITIES
-    activities: deque[dict[str, Any]] = field(default_factory=deque)
+    max_bytes: int = MAX_CONVERSATION_BYTES
+    last_seen: float = 0.0  # the clock at the last authorised request
+    engaged: bool = False  # the user has posted something (the page's join event counts)
+    # As JSON text: what they take in memory is what is counted, and a poll sends them as they are.
+    activities: deque[str] = field(default_factory=deque)
+    bytes: int = 0  # the length of the JSON texts in `activities`
     first_index: int = 0  # the watermark of activities[0]; grows as old activities are dropped
     welcomed: bool = False
     # One turn at a time per conversation, so replies can be told which message they answer: botbuilder
@@ -132,24 +181,60 @@ class Conversation:
     def watermark(self) -> int:
         return self.first_index + len(self.activities)
 
-    def append(self, activity: dict[str, Any]) -> str:
-        """Store an activity, giving it its id (`conversationId|0000n`) and timestamp; returns the id."""
-        activity["id"] = f"{self.id}|{self.watermark:07d}"
+    def next_id(self) -> str:
+        return f"{self.id}|{self.watermark:07d}"
+
+    def append(self, activity: dict[str, Any], max_text: int | None = None) -> str:
+        """Store an activity, giving it its id (`conversationId|0000n`) and timestamp; returns the id.
+
+        The oldest activities make room (one larger than max_bytes is kept alone); the stored copy's text
+        is cut at `max_text` characters, the caller's dict keeps it whole.
+        """
+        activity["id"] = self.next_id()
         activity.setdefault("timestamp", _now_iso())
         activity["conversation"] = {"id": self.id}
         activity["channelId"] = CHANNEL_ID
-        if len(self.activities) >= self.max_activities:
-            self.activities.popleft()
-            self.first_index += 1
-        self.activities.append(activity)
+        stored = activity
+        if max_text is not None and isinstance(activity.get("text"), str):
+            stored = {**activity, "text": activity["text"][:max_text]}
+        text = json.dumps(stored, separators=(",", ":"))  # ASCII: characters are bytes
+        while self.activities and self.bytes + len(text) > self.max_bytes:
+            self.drop_oldest()
+        self.activities.append(text)
+        self.bytes += len(text)
         return activity["id"]
 
-    def since(self, watermark: int) -> list[dict[str, Any]]:
-        start = max(watermark - self.first_index, 0)
-        return list(self.activities)[start:]
+    def drop_oldest(self) -> None:
+        self.bytes -= len(self.activities.popleft())
+        self.first_index += 1
+
+    def since(self, watermark: int) -> list[str]:
+        """The activities after `watermark`, as JSON text."""
+        return list(islice(self.activities, max(watermark - self.first_index, 0), None))
 
     def find(self, activity_id: str | None) -> dict[str, Any] | None:
-        return next((a for a in self.activities if a.get("id") == activity_id), None)
+        conversation_id, _, number = (activity_id or "").rpartition("|")
+        index = _number(number)
+        index = -1 if index is None else index - self.first_index
+        if conversation_id != self.id or not 0 <= index < len(self.activities):
+            return None
+        return json.loads(self.activities[index])
+
+
+class ConversationsFull(Exception):
+    """No room for a new conversation without dropping a live one."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"no room for a new conversation; retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
+def _full(retry_after: int) -> web.Response:
+    message = f"Chatten har för många samtal just nu. Försök igen om {retry_after} sekunder."
+    return _error(429, message, {"Retry-After": str(retry_after)})
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class LocalDirectLine:
@@ -160,34 +245,48 @@ class LocalDirectLine:
         adapter: CloudAdapter,
         bot: ActivityHandler,
         *,
+        limiter: RateLimiter | None = None,
+        forwarded_hops: int = 0,
         token_lifetime: float = TOKEN_LIFETIME,
+        idle_after: float = IDLE_AFTER,
         max_conversations: int = MAX_CONVERSATIONS,
-        max_activities: int = MAX_ACTIVITIES,
+        max_bytes: int = MAX_CONVERSATION_BYTES,
+        max_total_bytes: int = MAX_TOTAL_BYTES,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.adapter = adapter
         self.bot = bot
+        self.limiter = limiter  # None: no rate limits (the class on its own, in tests)
+        self.poll_limiter = RateLimiter({POLL: POLL_RATE}) if limiter else None
+        self.forwarded_hops = forwarded_hops
         self.token_lifetime = token_lifetime
+        self.idle_after = idle_after
         self.max_conversations = max_conversations
-        self.max_activities = max_activities
+        self.max_bytes = max_bytes
+        self.max_total_bytes = max_total_bytes
         self.clock = clock
-        # Ordered by expiry (every use moves a conversation to the end), so expired ones sit at the front.
+        # Least recently used first (every use moves a conversation to the end), so expired ones, then idle
+        # ones, sit at the front.
         self.conversations: OrderedDict[str, Conversation] = OrderedDict()
+        self.total_bytes = 0
         self._by_token: dict[str, str] = {}
         self.feedback: deque[dict[str, Any]] = deque(maxlen=MAX_FEEDBACK)
+        # In the serviceUrl the bot replies to: only the bot learns it, so only the bot can post replies.
+        self.connector_secret = secrets.token_urlsafe(32)
 
     # --- conversations -------------------------------------------------------------------------------
 
     def create(self, user_id: str = "") -> Conversation:
-        self._expire()
-        while len(self.conversations) >= self.max_conversations:
-            self._drop(next(iter(self.conversations)))
+        """A new conversation; raises ConversationsFull rather than drop one that is engaged and active."""
+        self._make_room()
+        now = self.clock()
         conversation = Conversation(
             id=secrets.token_urlsafe(18),
             token=secrets.token_urlsafe(32),
-            expires_at=self.clock() + self.token_lifetime,
+            expires_at=now + self.token_lifetime,
+            last_seen=now,
             user_id=user_id,
-            max_activities=self.max_activities,
+            max_bytes=self.max_bytes,
         )
         self.conversations[conversation.id] = conversation
         self._by_token[conversation.token] = conversation.id
@@ -199,13 +298,15 @@ class LocalDirectLine:
         return self._touch(self.conversations[conversation_id]) if conversation_id else None
 
     def _touch(self, conversation: Conversation) -> Conversation:
-        conversation.expires_at = self.clock() + self.token_lifetime
+        conversation.last_seen = self.clock()
+        conversation.expires_at = conversation.last_seen + self.token_lifetime
         self.conversations.move_to_end(conversation.id)
         return conversation
 
     def _drop(self, conversation_id: str) -> None:
         conversation = self.conversations.pop(conversation_id)
         self._by_token.pop(conversation.token, None)
+        self.total_bytes -= conversation.bytes
 
     def _expire(self) -> None:
         now = self.clock()
@@ -214,6 +315,49 @@ class LocalDirectLine:
             if oldest.expires_at > now:
                 break
             self._drop(oldest.id)
+
+    def _make_room(self) -> None:
+        """Drop expired conversations, then never engaged ones, then idle ones, till one more fits."""
+        self._expire()
+        while len(self.conversations) >= self.max_conversations:
+            victim = self._never_engaged() or self._idle()
+            if victim is None:
+                oldest = next(iter(self.conversations.values()))
+                wait = oldest.last_seen + self.idle_after - self.clock()
+                raise ConversationsFull(max(1, math.ceil(wait)))
+            self._drop(victim.id)
+
+    def _never_engaged(self) -> Conversation | None:
+        return next((c for c in self.conversations.values() if not c.engaged), None)
+
+    def _idle(self, keep: Conversation | None = None) -> Conversation | None:
+        """The least recently used conversation if it is idle (then it is the idlest)."""
+        oldest = next(iter(self.conversations.values()), None)
+        if oldest is None or oldest is keep or self.clock() - oldest.last_seen < self.idle_after:
+            return None
+        return oldest
+
+    def store(self, conversation: Conversation, activity: dict[str, Any], max_text: int | None = None) -> str:
+        """Conversation.append, keeping the total within max_total_bytes."""
+        before = conversation.bytes
+        activity_id = conversation.append(activity, max_text)
+        self.total_bytes += conversation.bytes - before
+        self._fit_total(conversation)
+        return activity_id
+
+    def _fit_total(self, current: Conversation) -> None:
+        """Over max_total_bytes: drop idle conversations, then the oldest history of the largest ones."""
+        while self.total_bytes > self.max_total_bytes:
+            idle = self._idle(keep=current)
+            if idle is not None:
+                self._drop(idle.id)
+                continue
+            largest = max(self.conversations.values(), key=lambda c: c.bytes)
+            if len(largest.activities) <= 1:  # at most one activity each: nothing left to trim
+                return
+            before = largest.bytes
+            largest.drop_oldest()
+            self.total_bytes -= before - largest.bytes
 
     def _authorize(self, request: web.Request) -> Conversation | web.Response:
         """The conversation in the path if the bearer token is its token: else 404 (unknown) or 403."""
@@ -233,6 +377,30 @@ class LocalDirectLine:
             "expires_in": int(self.token_lifetime),
         }
 
+    def new_session(self, user_id: str) -> dict[str, Any] | web.Response:
+        """A new conversation's session, or 429 when there is no room."""
+        try:
+            return self._session(self.create(user_id))
+        except ConversationsFull as full:
+            return _full(full.retry_after)
+
+    # --- rate limits -----------------------------------------------------------------------------------
+
+    def limit(self, rule: str, key: str) -> web.Response | None:
+        return self.limiter.check(rule, key) if self.limiter else None
+
+    def client(self, request: web.Request) -> str:
+        return client_address(request, self.forwarded_hops)
+
+    def per_client(self, handler: Handler) -> Handler:
+        """`handler` behind the CLIENT rule."""
+
+        async def limited(request: web.Request) -> web.StreamResponse:
+            refused = self.limit(CLIENT, self.client(request))
+            return refused if refused is not None else await handler(request)
+
+        return limited
+
     # --- Direct Line 3.0 (client side) --------------------------------------------------------------
 
     async def start_conversation(self, request: web.Request) -> web.Response:
@@ -245,13 +413,17 @@ class LocalDirectLine:
             return web.json_response(self._session(conversation), status=200)
         user_id = ""
         if request.can_read_body:
-            body = await _json_object(request)
+            body = await _json_object(request, MAX_ACTIVITY_BYTES)
             if isinstance(body, web.Response):
                 return body
             user = body.get("user")
             if isinstance(user, dict) and isinstance(user.get("id"), str):
                 user_id = user["id"][:128]
-        return web.json_response(self._session(self.create(user_id)), status=201)
+        limited = self.limit(TOKEN, self.client(request))
+        if limited is not None:
+            return limited
+        session = self.new_session(user_id)
+        return session if isinstance(session, web.Response) else web.json_response(session, status=201)
 
     async def refresh_token(self, request: web.Request) -> web.Response:
         """POST /v3/directline/tokens/refresh: the same token, valid for another token_lifetime."""
@@ -268,23 +440,34 @@ class LocalDirectLine:
         return web.json_response(self._session(conversation))
 
     async def get_activities(self, request: web.Request) -> web.Response:
-        """GET /v3/directline/conversations/{id}/activities?watermark=N: what came after N, and the new N."""
+        """GET /v3/directline/conversations/{id}/activities?watermark=N: what came after N, and the new N.
+
+        Limited per conversation when authorised, else per client (see the module's docstring).
+        """
         conversation = self._authorize(request)
         if isinstance(conversation, web.Response):
-            return conversation
-        raw = request.query.get("watermark", "") or "0"
-        if not raw.isdigit():
+            refused = self.limit(CLIENT, self.client(request))
+            return refused if refused is not None else conversation
+        if self.poll_limiter is not None:
+            limited = self.poll_limiter.check(POLL, conversation.id)
+            if limited is not None:
+                return limited
+        watermark = _number(request.query.get("watermark", "") or "0")
+        if watermark is None:
             return _error(400, "watermark must be a number")
-        return web.json_response(
-            {"activities": conversation.since(int(raw)), "watermark": str(conversation.watermark)}
-        )
+        activities = ",".join(conversation.since(watermark))
+        body = f'{{"activities":[{activities}],"watermark":"{conversation.watermark}"}}'
+        return web.Response(text=body, content_type="application/json")
 
     async def post_activity(self, request: web.Request) -> web.Response:
         """POST /v3/directline/conversations/{id}/activities: store the user's activity, pass it on."""
         conversation = self._authorize(request)
         if isinstance(conversation, web.Response):
             return conversation
-        activity = await _json_object(request)
+        limited = self.limit(CONVERSATION, conversation.id)
+        if limited is not None:
+            return limited
+        activity = await _json_object(request, MAX_ACTIVITY_BYTES)
         if isinstance(activity, web.Response):
             return activity
         if not isinstance(activity.get("type"), str) or not activity["type"]:
@@ -295,17 +478,20 @@ class LocalDirectLine:
         user_id = str(sender.get("id") or conversation.user_id or "user")
         activity["from"] = {**sender, "id": user_id, "role": "user"}
         activity["recipient"] = dict(BOT_ACCOUNT)
-        activity["serviceUrl"] = self_url(request)
         activity.pop("id", None)
         activity.pop("timestamp", None)  # the service stamps activities, as Direct Line does
         # Replies go to serviceUrl: a client must not have them buffered elsewhere or claim to be a skill.
-        for key in ("deliveryMode", "callerId", "relatesTo"):
+        for key in ("serviceUrl", "deliveryMode", "callerId", "relatesTo"):
             activity.pop(key, None)
         try:
             Activity().deserialize(activity)
         except Exception as exc:  # msrest's DeserializationError for mistyped fields
             return _error(400, f"Not a valid activity: {exc}"[:300])
-        activity_id = conversation.append(activity)  # also the echo Web Chat waits for
+        conversation.engaged = True
+        # Stored (the echo Web Chat waits for) with the text the bot reads; the bot gets it whole.
+        activity_id = self.store(conversation, activity, MAX_QUESTION_CHARS)
+        # Not stored, so the page never sees the connector secret in it.
+        activity["serviceUrl"] = self.service_url(request)
         incoming = Activity().deserialize(activity)  # now with id, timestamp, conversation, channel
 
         if activity["type"] == "event" and activity.get("name") == JOIN_EVENT:
@@ -336,10 +522,15 @@ class LocalDirectLine:
 
     # --- Bot Framework connector (bot side) ----------------------------------------------------------
 
+    def service_url(self, request: web.Request) -> str:
+        """Where the bot sends its replies: the connector side here, behind the secret."""
+        return f"{self_url(request)}{CONNECTOR_PREFIX}/{self.connector_secret}"
+
     async def connector_activity(self, request: web.Request) -> web.Response:
-        """POST /v3/conversations/{id}/activities[/{activity_id}]: a bot reply, appended for the page."""
-        if not _from_this_host(request):
-            return _error(403, "Only the bot itself may post to the local connector")
+        """POST /_connector/{secret}/v3/conversations/{id}/activities[/{activity_id}]: a bot reply."""
+        secret = request.match_info["secret"].encode()
+        if not hmac.compare_digest(secret, self.connector_secret.encode()):
+            return _error(404, "Not found")
         self._expire()
         conversation = self.conversations.get(request.match_info["conversation_id"])
         if conversation is None:
@@ -356,11 +547,10 @@ class LocalDirectLine:
         activity.pop("id", None)
         activity.pop("serviceUrl", None)
         activity.pop("timestamp", None)
-        question = conversation.find(activity.get("replyToId"))
-        activity_id = conversation.append(activity)
-        if _is_answer(activity, question):
-            activity["entities"] = [*(activity.get("entities") or []), _feedback_entity(activity_id)]
-        return web.json_response({"id": activity_id})
+        if _is_answer(activity, conversation.find(activity.get("replyToId"))):
+            entities = [*(activity.get("entities") or []), _feedback_entity(conversation.next_id())]
+            activity["entities"] = entities
+        return web.json_response({"id": self.store(conversation, activity)})
 
     # --- the channel's own replies -------------------------------------------------------------------
 
@@ -372,7 +562,7 @@ class LocalDirectLine:
         welcome["from"] = dict(BOT_ACCOUNT)
         welcome["recipient"] = dict(join["from"])
         welcome["replyToId"] = join["id"]
-        conversation.append(welcome)
+        self.store(conversation, welcome)
 
     def _record_feedback(self, conversation: Conversation, event: dict[str, Any]) -> dict[str, Any] | None:
         actions = [e for e in event.get("entities") or [] if isinstance(e, dict)]
@@ -381,7 +571,10 @@ class LocalDirectLine:
         rated_id = target.get("@id") if isinstance(target, dict) else None
         answer = conversation.find(rated_id) if isinstance(rated_id, str) else None
         if action is None or answer is None:
-            log.warning("Feedback event without a known rated message in %s", conversation.id)
+            log.warning(
+                "Feedback event without a known rated message",
+                extra={"conversation": hash_id(conversation.id)},
+            )
             return None
         question = conversation.find(answer.get("replyToId")) or {}
         record = {
@@ -393,12 +586,12 @@ class LocalDirectLine:
             "answer": answer.get("text") or "",
         }
         self.feedback.append(record)
+        # The reaction only: question and answer stay in memory. The bot stores the feedback (scrubbed) when
+        # it gets it as the invoke below.
         feedback_log.info(
-            "Feedback %s on %s: question %r, answer starts %r",
+            "Feedback %s",
             record["reaction"],
-            rated_id,
-            record["question"],
-            record["answer"][:120],
+            extra={"conversation": hash_id(conversation.id), "channel": CHANNEL_ID},
         )
         return record
 
@@ -463,29 +656,26 @@ def self_url(request: web.Request) -> str:
     return f"http://{host}:{port}"
 
 
-def _from_this_host(request: web.Request) -> bool:
-    remote = request.remote or ""
-    sockname = request.transport.get_extra_info("sockname") if request.transport else None
-    try:
-        address = ipaddress.ip_address(remote)
-    except ValueError:
-        return False
-    return address.is_loopback or (bool(sockname) and remote == sockname[0])
-
-
 # --- the token endpoint ----------------------------------------------------------------------------------
 
 
 class TokenService:
     """POST /api/directline/token: a token for the page, from Azure Direct Line or the local one."""
 
-    def __init__(self, config: Config, local: LocalDirectLine | None) -> None:
+    def __init__(self, config: Config, local: LocalDirectLine | None, limiter: RateLimiter) -> None:
         self.secret = config.directline_secret
         self.base_url = config.directline_url.rstrip("/")
         self.local = local
+        self.limiter = limiter
+        self.forwarded_hops = config.forwarded_hops
 
     async def handle(self, request: web.Request) -> web.Response:
         headers = {"Cache-Control": "no-store"}
+        client = client_address(request, self.forwarded_hops)
+        for rule in (CLIENT, TOKEN):
+            refused = self.limiter.check(rule, client)
+            if refused is not None:
+                return refused
         if self.secret:
             # A "dl_" user id is embedded in the token by Direct Line, so nobody can pose as another user;
             # Web Chat reads it from the token, the page need not be told.
@@ -496,7 +686,10 @@ class TokenService:
         elif self.local is not None:
             # Web Chat reserves "dl_" for ids embedded in Azure tokens; the local token is opaque.
             user_id = f"web_{secrets.token_hex(12)}"
-            body = {**self.local._session(self.local.create(user_id)), "userId": user_id}
+            session = self.local.new_session(user_id)
+            if isinstance(session, web.Response):
+                return session
+            body = {**session, "userId": user_id}
             # Relative to the page, so the bot can sit behind a proxy under any path.
             body["domain"] = LOCAL_PREFIX.lstrip("/")
         else:
@@ -533,25 +726,38 @@ class TokenService:
 LOCAL_DIRECTLINE = web.AppKey("kompetensbot_local_directline", LocalDirectLine)
 
 
-def add_routes(app: web.Application, config: Config, adapter: CloudAdapter, bot: ActivityHandler) -> None:
+def add_routes(
+    app: web.Application,
+    config: Config,
+    adapter: CloudAdapter,
+    bot: ActivityHandler,
+    *,
+    limiter: RateLimiter | None = None,
+) -> None:
     """The token endpoint; and the local Direct Line with its connector side unless an app id is set."""
+    limiter = limiter or RateLimiter.from_config(config)
     local = None
     if not config.app_id:
-        local = LocalDirectLine(adapter, bot)
+        local = LocalDirectLine(adapter, bot, limiter=limiter, forwarded_hops=config.forwarded_hops)
         app[LOCAL_DIRECTLINE] = local
-        conversation = LOCAL_PREFIX + "/conversations/{conversation_id}"
-        app.router.add_post(LOCAL_PREFIX + "/conversations", local.start_conversation)
-        app.router.add_post(LOCAL_PREFIX + "/tokens/refresh", local.refresh_token)
-        app.router.add_get(conversation, local.get_conversation)
-        app.router.add_get(conversation + "/activities", local.get_activities)
-        app.router.add_post(conversation + "/activities", local.post_activity)
-        app.router.add_post(conversation + "/upload", local.upload)
-        app.router.add_post("/v3/conversations/{conversation_id}/activities", local.connector_activity)
-        app.router.add_post(
-            "/v3/conversations/{conversation_id}/activities/{activity_id}", local.connector_activity
-        )
+        _add_local_routes(app, local)
     elif not config.directline_secret:
         log.warning(
             "MicrosoftAppId is set but DIRECTLINE_SECRET is not: the web chat at /chat cannot connect"
         )
-    app.router.add_post(TOKEN_PATH, TokenService(config, local).handle)
+    app.router.add_post(TOKEN_PATH, TokenService(config, local, limiter).handle)
+
+
+def _add_local_routes(app: web.Application, local: LocalDirectLine) -> None:
+    conversation = LOCAL_PREFIX + "/conversations/{conversation_id}"
+    limited = local.per_client
+    app.router.add_post(LOCAL_PREFIX + "/conversations", limited(local.start_conversation))
+    app.router.add_post(LOCAL_PREFIX + "/tokens/refresh", limited(local.refresh_token))
+    app.router.add_get(conversation, limited(local.get_conversation))
+    app.router.add_get(conversation + "/activities", local.get_activities)  # limits itself
+    app.router.add_post(conversation + "/activities", limited(local.post_activity))
+    app.router.add_post(conversation + "/upload", limited(local.upload))
+    # The bot's replies: the secret is the authentication; never rate limited (a reply would be lost).
+    connector = CONNECTOR_PREFIX + "/{secret}/v3/conversations/{conversation_id}/activities"
+    app.router.add_post(connector, local.connector_activity)
+    app.router.add_post(connector + "/{activity_id}", local.connector_activity)

@@ -41,7 +41,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, replace
 from http import HTTPStatus
 
 from botbuilder.core import InvokeResponse
@@ -53,8 +53,10 @@ from botbuilder.schema import (
 )
 from msrest.serialization import Model
 
-from handlers import render
+from handlers import logs, render
 from handlers.answer_types import DECLINED, Answer, Source
+from handlers.feedback_store import REACTIONS, FeedbackEntry, FeedbackStore
+from handlers.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -386,9 +388,8 @@ class Feedback:
     conversation_id: str | None
     feedback: str  # the user's comment, "" if none
     question: str | None = None  # the question that message answered, if this process sent it
-
-    def to_json(self) -> dict:
-        return {"event": "feedback", **asdict(self)}
+    channel: str | None = None
+    sections: tuple[str, ...] = ()  # the sections that answer cited, if this process sent it
 
 
 def feedback_from(activity: Activity) -> Feedback | None:
@@ -404,6 +405,7 @@ def feedback_from(activity: Activity) -> Feedback | None:
         reply_to_id=activity.reply_to_id,
         conversation_id=activity.conversation.id if activity.conversation else None,
         feedback=feedback_text(action.get("feedback")),
+        channel=activity.channel_id,
     )
 
 
@@ -424,34 +426,71 @@ def feedback_text(raw: object) -> str:
 
 
 class FeedbackLog:
-    """Feedback received by this process, newest last, and which question each recent answer answered.
+    """The feedback people give on answers (Teams' buttons; the web chat's thumbs arrive the same way).
 
-    In memory only (tests read it; the INFO log line is what operations keep). Bounded, so a long-running
-    bot does not grow without limit.
+    Stored durably in the feedback store when there is one (handlers.feedback_store: the texts scrubbed of
+    personal data, the conversation id hashed); the INFO log line says only the reaction, the channel and
+    the hashed conversation id. Also kept in memory, bounded, for tests: the newest feedback, and which
+    question (and cited sections) each recent answer message answered, since feedback names only the
+    message. With several instances, feedback on an answer another instance sent has no question.
     """
 
-    def __init__(self, max_entries: int = 1000) -> None:
+    def __init__(
+        self, max_entries: int = 1000, store: FeedbackStore | None = None, metrics: Metrics | None = None
+    ) -> None:
         self.max_entries = max_entries
+        self.store = store
+        self.metrics = metrics
         self._entries: list[Feedback] = []
-        self._answered: OrderedDict[str, str] = OrderedDict()
+        self._answered: OrderedDict[str, tuple[str, tuple[str, ...]]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def remember_answer(self, message_id: str | None, question: str) -> None:
+    def remember_answer(self, message_id: str | None, question: str, answer: Answer | None = None) -> None:
+        """`message_id` (the sent answer) answered `question`, citing `answer`'s sections."""
         if not message_id:
             return
+        sections = tuple(dict.fromkeys(s.section for s in answer.unique_sources)) if answer else ()
         with self._lock:
-            self._answered[message_id] = question
+            self._answered[message_id] = (question, sections)
             while len(self._answered) > self.max_entries:
                 self._answered.popitem(last=False)
 
-    def record(self, feedback: Feedback) -> Feedback:
+    async def record(self, feedback: Feedback) -> Feedback:
+        """Keep the feedback (with the question it is about, when known), log it, store it."""
         with self._lock:
             if feedback.question is None and feedback.reply_to_id in self._answered:
-                feedback = Feedback(**{**asdict(feedback), "question": self._answered[feedback.reply_to_id]})
+                question, sections = self._answered[feedback.reply_to_id]
+                feedback = replace(feedback, question=question, sections=sections)
             self._entries.append(feedback)
             del self._entries[: -self.max_entries]
-        log.info("%s", json.dumps(feedback.to_json(), ensure_ascii=False))
+        # Reaction and channel come from the caller: only known values, bounded, reach the log.
+        reaction = feedback.reaction if feedback.reaction in REACTIONS else "other"
+        channel = (feedback.channel or "")[:40]
+        log.info(
+            "Feedback %s",
+            reaction,
+            extra={"conversation": logs.hash_id(feedback.conversation_id), "channel": channel},
+        )
+        if self.metrics is not None:
+            self.metrics.feedback_given(feedback.reaction, feedback.channel)
+        if self.store is not None and feedback.reaction in REACTIONS:
+            await self._store(self.store, feedback)
         return feedback
+
+    @staticmethod
+    async def _store(store: FeedbackStore, feedback: Feedback) -> None:
+        entry = FeedbackEntry(
+            reaction=feedback.reaction,
+            channel=feedback.channel or "unknown",
+            comment=feedback.feedback,
+            question=feedback.question,
+            sections=feedback.sections,
+            conversation_id=feedback.conversation_id,
+        )
+        try:
+            await store.add_async(entry)
+        except Exception:  # the user's click is still answered; the failure is the operator's to see
+            log.exception("Could not store feedback")
 
     @property
     def entries(self) -> list[Feedback]:

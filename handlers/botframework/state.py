@@ -1,0 +1,227 @@
+"""Where conversation state lives: bounded memory for one process, Azure Blob Storage for several.
+
+Conversation state is what a follow-up question refers back to (the previous question, topic and actor). With
+one process, `BoundedMemoryStorage` keeps it: botbuilder's MemoryStorage with a cap on conversations and an
+expiry. With several instances behind a load balancer, consecutive turns of one conversation land on
+different instances, so they share `ExpiringBlobStorage`: botbuilder-azure's BlobStorage (one JSON blob per
+conversation, optimistic concurrency through the blob's ETag) with these changes:
+
+- its client is built with short timeouts and one quick retry; the SDK's defaults (300 s read timeout,
+  retries after 15, 30 and 60 s) would hold a chat turn for minutes when storage is unreachable;
+- blob names are the SHA-256 of the state key, so conversation ids never appear in the storage account
+  (and Teams ids with ':', '@' and ';' make no odd blob names);
+- a conversation not written for the TTL reads as missing (exact, whatever the clock of the last sweep),
+  and a sweep, started at most once an hour by a write, deletes such blobs (conditionally, so a
+  conversation that another instance just wrote survives);
+- a read that fails for another reason than "not found" raises instead of silently reading as missing.
+
+Both keep botbuilder's Storage contract: a write with a stale ETag raises, as MemoryStorage does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from azure.core.exceptions import ResourceModifiedError, ResourceNotFoundError
+from azure.storage.blob.aio import ContainerClient, LinearRetry, StorageStreamDownloader
+from botbuilder.azure import BlobStorage, BlobStorageSettings
+from botbuilder.core import MemoryStorage, Storage
+from jsonpickle.unpickler import Unpickler
+
+from index.config import Config
+
+log = logging.getLogger(__name__)
+
+# Short, so that unreachable storage costs a turn seconds, not minutes (see the module docstring).
+CONNECT_TIMEOUT_SECONDS = 2
+READ_TIMEOUT_SECONDS = 5
+RETRIES = 1
+RETRY_BACKOFF_SECONDS = 0.3
+SWEEP_INTERVAL = timedelta(hours=1)
+
+
+class StateConfigError(RuntimeError):
+    """The state store is misconfigured; the message (Swedish, for the operator) says what to set."""
+
+
+class BoundedMemoryStorage(MemoryStorage):
+    """MemoryStorage that forgets: a conversation not written for `ttl_seconds`, and the least recently
+    written ones beyond `max_items`. Everything else, the ETag check included, is MemoryStorage's."""
+
+    def __init__(
+        self, max_items: int, ttl_seconds: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        super().__init__()
+        self.max_items = max_items
+        self.ttl_seconds = ttl_seconds
+        self._clock = clock
+        self._written: OrderedDict[str, float] = OrderedDict()  # key -> when last written, oldest first
+
+    async def read(self, keys: list[str]) -> dict[str, Any]:
+        self._forget_expired()
+        return await super().read(keys)
+
+    async def write(self, changes: dict[str, Any]) -> None:
+        await super().write(changes)
+        now = self._clock()
+        for key in changes or {}:
+            self._written[key] = now
+            self._written.move_to_end(key)
+        self._forget_expired()
+        while len(self._written) > self.max_items:
+            self._forget(next(iter(self._written)))
+
+    async def delete(self, keys: list[str]) -> None:
+        await super().delete(keys)
+        for key in keys:
+            self._written.pop(key, None)
+
+    def __len__(self) -> int:
+        return len(self._written)
+
+    def _forget_expired(self) -> None:
+        cutoff = self._clock() - self.ttl_seconds
+        while self._written and next(iter(self._written.values())) <= cutoff:
+            self._forget(next(iter(self._written)))
+
+    def _forget(self, key: str) -> None:
+        self._written.pop(key, None)
+        self.memory.pop(key, None)
+
+
+def blob_name(key: str) -> str:
+    """The blob a state key is stored in: its SHA-256, so no conversation id is visible in storage."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+class ExpiringBlobStorage(BlobStorage):
+    """botbuilder-azure's BlobStorage with hashed blob names, a TTL and a sweep (see the module docstring)."""
+
+    def __init__(
+        self,
+        settings: BlobStorageSettings,
+        container: ContainerClient,
+        ttl: timedelta,
+        now: Callable[[], datetime],
+    ) -> None:
+        super().__init__(settings)
+        # BlobStorage keeps its container client in a private attribute; swap in ours, built with short
+        # timeouts (botbuilder-azure 4.17.1 is the last release, so this cannot drift).
+        self._BlobStorage__container_client = container
+        self._container = container
+        self.ttl = ttl
+        self._now = now
+        self._last_sweep: datetime | None = None
+        self._sweeping: asyncio.Task[int] | None = None
+
+    async def read(self, keys: list[str]) -> dict[str, Any]:
+        if not keys:
+            raise ValueError("Keys are required when reading")
+        await self._initialize()
+        items: dict[str, Any] = {}
+        for key in keys:
+            try:
+                blob = await self._container.get_blob_client(blob_name(key)).download_blob()
+            except ResourceNotFoundError:
+                continue
+            if not self._expired(blob.properties.last_modified):
+                items[key] = await _store_item(blob)
+        return items
+
+    async def write(self, changes: dict[str, Any]) -> None:
+        if changes:
+            await super().write({blob_name(key): item for key, item in changes.items()})
+            self._start_sweep_if_due()
+        else:
+            await super().write(changes)
+
+    async def delete(self, keys: list[str]) -> None:
+        await super().delete([blob_name(key) for key in keys])
+
+    async def sweep(self) -> int:
+        """Delete the blobs not written for the TTL; returns how many. Safe with several instances."""
+        cutoff = self._now() - self.ttl
+        deleted = 0
+        async for blob in self._container.list_blobs():
+            if blob.last_modified > cutoff:
+                continue
+            try:  # only if still old: another instance may have written the conversation meanwhile
+                await self._container.delete_blob(blob.name, if_unmodified_since=cutoff)
+                deleted += 1
+            except (ResourceModifiedError, ResourceNotFoundError):
+                pass
+        return deleted
+
+    async def close(self) -> None:
+        """Close the HTTP session; call on shutdown, after the last turn."""
+        if self._sweeping is not None:
+            self._sweeping.cancel()
+        await self._container.close()
+
+    def _expired(self, last_modified: datetime) -> bool:
+        return last_modified <= self._now() - self.ttl
+
+    def _start_sweep_if_due(self) -> None:
+        now = self._now()
+        if self._last_sweep is not None and now - self._last_sweep < SWEEP_INTERVAL:
+            return
+        self._last_sweep = now
+        self._sweeping = asyncio.get_running_loop().create_task(self._sweep_logged())
+
+    async def _sweep_logged(self) -> int:
+        try:
+            deleted = await self.sweep()
+        except Exception as exc:  # storage unreachable: the next sweep tries again; reads still expire
+            log.warning("Conversation state sweep failed: %s", type(exc).__name__)
+            return 0
+        if deleted:
+            log.info("Conversation state sweep deleted %d expired conversations", deleted)
+        return deleted
+
+
+async def _store_item(blob: StorageStreamDownloader) -> Any:
+    """As BlobStorage reads a blob (JSON from jsonpickle, the ETag added), without its deprecated call."""
+    item = json.loads(await blob.readall())
+    item["e_tag"] = blob.properties.etag.replace('"', "")
+    return Unpickler().restore(item)
+
+
+def make_blob_storage(
+    connection_string: str,
+    container: str,
+    ttl: timedelta,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> ExpiringBlobStorage:
+    """Blob state in `container` (created on first use), with our timeouts and retries."""
+    settings = BlobStorageSettings(container_name=container, connection_string=connection_string)
+    client = ContainerClient.from_connection_string(  # owns its HTTP session, so close() closes it
+        connection_string,
+        container,
+        connection_timeout=CONNECT_TIMEOUT_SECONDS,
+        read_timeout=READ_TIMEOUT_SECONDS,
+        retry_policy=LinearRetry(backoff=RETRY_BACKOFF_SECONDS, retry_total=RETRIES, random_jitter_range=0.2),
+    )
+    return ExpiringBlobStorage(settings, client, ttl, now)
+
+
+def make_storage(config: Config) -> Storage:
+    """The conversation state store the configuration names (KOMPETENSBOT_STATE)."""
+    ttl = timedelta(hours=config.state_ttl_hours)
+    if config.state == "memory":
+        return BoundedMemoryStorage(config.state_max_conversations, ttl.total_seconds())
+    if config.state != "blob":
+        raise StateConfigError(f"KOMPETENSBOT_STATE ska vara memory eller blob, inte {config.state!r}.")
+    if not config.blob_connection_string:
+        raise StateConfigError(
+            "KOMPETENSBOT_STATE=blob kräver KOMPETENSBOT_BLOB_CONNECTION_STRING (lagringskontots "
+            "anslutningssträng)."
+        )
+    return make_blob_storage(config.blob_connection_string, config.blob_container, ttl)

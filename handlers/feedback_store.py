@@ -1,0 +1,360 @@
+"""The durable store: the 👍/👎 feedback people give, kept for a limited time, without personal data.
+
+Where: `KOMPETENSBOT_DATABASE_URL`, by default the SQLite file `var/kompetensbot.sqlite3` (stdlib sqlite3).
+`postgresql://…` is recognised and refused for now; issue 9 adds it (psycopg) by adding a connector to
+`_CONNECTORS`, and its question log as a second `Table` on the same `Database`.
+
+What: one row per reaction (table `feedback`): UTC time, channel, reaction, the comment and the question
+scrubbed of e-mail addresses, phone numbers, personnummer and a self-given name (handlers.scrub), the
+sections the answer cited, and the conversation id as a salted hash. No user ids, no names. The store
+scrubs and hashes itself, so no caller can forget to.
+
+How long: rows older than the retention limit (default 90 days) are deleted by `purge(now)`, which the
+server runs at start and then hourly (`cleanup_context`). SQLite runs with `secure_delete`, so purged rows
+are overwritten in the file, not just unlinked.
+
+Threads: one connection behind a lock, so any thread may call the sync methods; the async ones run on the
+store's own single worker thread, never on the event loop nor on the default pool that answering uses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import secrets
+import sqlite3
+import threading
+from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+from handlers.scrub import pseudonym, scrub
+from index.config import Config
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+REACTIONS = ("like", "dislike")
+MAX_COMMENT = 2000  # characters kept of a comment; a flood of huge comments must not fill the disk
+MAX_QUESTION = 2000
+MAX_CHANNEL = 40
+PURGE_INTERVAL = 3600.0  # seconds between purges while the server runs
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # fixed width, so text order is time order
+
+
+# --- Where: the database URL ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DatabaseURL:
+    """A parsed `KOMPETENSBOT_DATABASE_URL`: `sqlite:///relative/path`, `sqlite:////absolute/path`,
+    `sqlite:///:memory:`; `postgresql://…` (later)."""
+
+    scheme: str
+    path: str = field(repr=False)  # sqlite: the file or ":memory:"; postgresql: the whole URL, for psycopg
+    raw: str = field(repr=False)
+
+    SCHEMES = ("sqlite", "postgresql")
+
+    @classmethod
+    def parse(cls, url: str) -> DatabaseURL:
+        scheme, sep, rest = url.partition("://")
+        scheme = {"postgres": "postgresql"}.get(scheme.lower(), scheme.lower())
+        if not sep or scheme not in cls.SCHEMES:
+            raise ValueError(
+                f"KOMPETENSBOT_DATABASE_URL has an unknown scheme {scheme or url[:20]!r}; "
+                "use sqlite:///PATH (e.g. sqlite:///var/kompetensbot.sqlite3)"
+            )
+        if scheme == "sqlite":
+            if not rest.startswith("/") or not rest[1:]:
+                raise ValueError("KOMPETENSBOT_DATABASE_URL: a SQLite URL is sqlite:///PATH (no host)")
+            return cls("sqlite", rest[1:], url)
+        return cls(scheme, url, url)
+
+    def redacted(self) -> str:
+        """For logs: no password."""
+        if self.scheme == "sqlite":
+            return f"sqlite:///{self.path}"
+        head, _, tail = self.raw.rpartition("@")
+        return f"{self.scheme}://…@{tail}" if head else self.raw
+
+
+def _connect_sqlite(url: DatabaseURL) -> sqlite3.Connection:
+    if url.path != ":memory:":
+        path = Path(url.path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():  # readable by the service's user only (SQLite gives its -wal file the same)
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    connection = sqlite3.connect(url.path, check_same_thread=False, isolation_level=None, timeout=5.0)
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "secure_delete=ON", "busy_timeout=5000"):
+        connection.execute(f"PRAGMA {pragma}")
+    return connection
+
+
+def _connect_postgresql(url: DatabaseURL) -> sqlite3.Connection:
+    raise ValueError(
+        f"KOMPETENSBOT_DATABASE_URL={url.redacted()}: PostgreSQL is not supported yet; use sqlite:///PATH"
+    )
+
+
+_CONNECTORS: dict[str, Callable[[DatabaseURL], Any]] = {
+    "sqlite": _connect_sqlite,
+    "postgresql": _connect_postgresql,
+}
+
+
+# --- The database: tables with a retention limit, a salt, one worker thread ----------------------------
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of the store: its (idempotent) DDL, and the UTC time column retention purges by."""
+
+    name: str
+    schema: tuple[str, ...]
+    time_column: str = "time"
+
+
+META = Table(
+    "meta",
+    ("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",),
+    time_column="",  # settings, not records: never purged
+)
+
+
+class Database:
+    """One connection to the store, shared by its tables (feedback now, the question log later)."""
+
+    def __init__(self, connection: Any, tables: Sequence[Table], retention_days: int, salt: str = "") -> None:
+        if retention_days < 1:
+            raise ValueError("KOMPETENSBOT_RETENTION_DAYS must be at least 1")
+        self.retention = timedelta(days=retention_days)
+        self.tables = (META, *tables)
+        self._connection = connection
+        self._lock = threading.Lock()
+        # Writes queue here, off the event loop and off the default pool that answering shares.
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kompetensbot-store")
+        for table in self.tables:
+            for statement in table.schema:
+                self.execute(statement)
+        self.salt = (salt or self._stored_salt()).encode("utf-8")
+
+    @classmethod
+    def open(cls, url: str, tables: Sequence[Table], retention_days: int = 90, salt: str = "") -> Database:
+        parsed = DatabaseURL.parse(url)
+        return cls(_CONNECTORS[parsed.scheme](parsed), tables, retention_days, salt)
+
+    def _stored_salt(self) -> str:
+        """The salt generated on first use and kept in the database, so hashes stay comparable across
+        restarts and processes; the first process to write it wins."""
+        self.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('salt', ?)", (secrets.token_hex(32),))
+        [(salt,)] = self.query("SELECT value FROM meta WHERE key = 'salt'")
+        return salt
+
+    def hash_id(self, value: str | None) -> str | None:
+        return pseudonym(value, self.salt) if value else None
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one statement; returns the new row's id for an INSERT, else the rows changed."""
+        with self._lock:
+            cursor = self._connection.execute(sql, params)
+            return cursor.lastrowid if sql.lstrip().upper().startswith("INSERT") else cursor.rowcount
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        with self._lock:
+            return self._connection.execute(sql, params).fetchall()
+
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        """`function(*args)` on the store's worker thread."""
+        return await asyncio.get_running_loop().run_in_executor(self._worker, partial(function, *args))
+
+    def purge(self, now: datetime | None = None) -> dict[str, int]:
+        """Delete every record older than the retention limit; returns the rows deleted per table."""
+        cutoff = format_time((now or datetime.now(UTC)) - self.retention)
+        deleted = {
+            table.name: self.execute(f"DELETE FROM {table.name} WHERE {table.time_column} < ?", (cutoff,))
+            for table in self.tables
+            if table.time_column
+        }
+        if any(deleted.values()):
+            with self._lock:  # move the overwritten pages out of the write-ahead log into the file
+                self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            log.info("Retention: deleted %s (older than %d days)", deleted, self.retention.days)
+        return deleted
+
+    def close(self) -> None:
+        self._worker.shutdown(wait=True)
+        with self._lock:
+            self._connection.close()
+
+
+def format_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime(_TIME_FORMAT)
+
+
+def parse_time(text: str) -> datetime:
+    return datetime.strptime(text, _TIME_FORMAT).replace(tzinfo=UTC)
+
+
+# --- The feedback table -----------------------------------------------------------------------------------
+
+FEEDBACK = Table(
+    "feedback",
+    (
+        """CREATE TABLE IF NOT EXISTS feedback (
+            id INTEGER PRIMARY KEY,
+            time TEXT NOT NULL,                        -- UTC, ISO 8601
+            channel TEXT NOT NULL,                     -- msteams, webchat, …
+            reaction TEXT NOT NULL CHECK (reaction IN ('like', 'dislike')),
+            comment TEXT NOT NULL DEFAULT '',          -- scrubbed
+            question TEXT,                             -- scrubbed; NULL when not known
+            sections TEXT NOT NULL DEFAULT '[]',       -- JSON list of the cited sections
+            conversation TEXT                          -- salted hash of the conversation id
+        )""",
+        "CREATE INDEX IF NOT EXISTS feedback_time ON feedback (time)",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class FeedbackEntry:
+    """Feedback as a caller has it (raw); the store scrubs the texts and hashes the conversation id."""
+
+    reaction: str
+    channel: str
+    comment: str = ""
+    question: str | None = None
+    sections: tuple[str, ...] = ()
+    conversation_id: str | None = None
+    time: datetime | None = None  # default: now
+
+    def __post_init__(self) -> None:
+        if self.reaction not in REACTIONS:
+            raise ValueError(f"reaction must be one of {REACTIONS}")
+
+
+@dataclass(frozen=True)
+class StoredFeedback:
+    """A row of the feedback table, as stored."""
+
+    id: int
+    time: datetime
+    channel: str
+    reaction: str
+    comment: str
+    question: str | None
+    sections: tuple[str, ...]
+    conversation: str | None  # the salted hash
+
+    @classmethod
+    def from_row(cls, row: tuple) -> StoredFeedback:
+        id_, time, channel, reaction, comment, question, sections, conversation = row
+        return cls(
+            id_,
+            parse_time(time),
+            channel,
+            reaction,
+            comment,
+            question,
+            tuple(json.loads(sections)),
+            conversation,
+        )
+
+
+class FeedbackStore:
+    """The feedback table of a Database: add (scrubbed, hashed), read, purge."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    @classmethod
+    def open(cls, config: Config) -> FeedbackStore:
+        """The store the configuration names (KOMPETENSBOT_DATABASE_URL, KOMPETENSBOT_RETENTION_DAYS)."""
+        database = Database.open(
+            config.database_url, (FEEDBACK,), config.feedback_retention_days, config.id_salt
+        )
+        log.info(
+            "Feedback store: %s, kept %d days",
+            DatabaseURL.parse(config.database_url).redacted(),
+            config.feedback_retention_days,
+        )
+        return cls(database)
+
+    def add(self, entry: FeedbackEntry) -> int:
+        """Store one reaction; returns its row id."""
+        return self.database.execute(
+            "INSERT INTO feedback (time, channel, reaction, comment, question, sections, conversation) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                format_time(entry.time or datetime.now(UTC)),
+                (entry.channel or "unknown")[:MAX_CHANNEL],
+                entry.reaction,
+                scrub(entry.comment[:MAX_COMMENT]),
+                scrub(entry.question[:MAX_QUESTION]) if entry.question else None,
+                json.dumps([scrub(s) for s in entry.sections], ensure_ascii=False),
+                self.database.hash_id(entry.conversation_id),
+            ),
+        )
+
+    async def add_async(self, entry: FeedbackEntry) -> int:
+        return await self.database.run(self.add, entry)
+
+    def entries(self, since: datetime | None = None) -> list[StoredFeedback]:
+        """The stored feedback, oldest first (all of it, or from `since`)."""
+        rows = self.database.query(
+            "SELECT id, time, channel, reaction, comment, question, sections, conversation FROM feedback "
+            "WHERE time >= ? ORDER BY time, id",
+            (format_time(since) if since else "",),
+        )
+        return [StoredFeedback.from_row(row) for row in rows]
+
+    def purge(self, now: datetime | None = None) -> int:
+        """Delete what is older than the retention limit (in every table of the database); returns the
+        feedback rows deleted."""
+        return self.database.purge(now).get(FEEDBACK.name, 0)
+
+    async def purge_async(self, now: datetime | None = None) -> int:
+        return await self.database.run(self.purge, now)
+
+    def close(self) -> None:
+        self.database.close()
+
+
+# --- Retention while the server runs ---------------------------------------------------------------------
+
+
+async def keep_purging(store: FeedbackStore, interval: float = PURGE_INTERVAL) -> None:
+    """Purge now, then every `interval` seconds, until cancelled; a failed purge is logged and retried."""
+    while True:
+        try:
+            await store.purge_async()
+        except Exception:
+            log.exception("Retention purge failed; retrying in %.0f s", interval)
+        await asyncio.sleep(interval)
+
+
+def cleanup_context(
+    store: FeedbackStore, interval: float = PURGE_INTERVAL
+) -> Callable[[Any], AsyncIterator[None]]:
+    """For aiohttp's `app.cleanup_ctx`: purging at start and periodically while the app runs; the store
+    closed (pending writes finished) when it stops."""
+
+    async def lifecycle(app: Any) -> AsyncIterator[None]:
+        task = asyncio.create_task(keep_purging(store, interval), name="kompetensbot-retention")
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            await asyncio.to_thread(store.close)
+
+    return lifecycle

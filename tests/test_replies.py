@@ -1,0 +1,147 @@
+"""/api/messages against callers and channels that misbehave: slow or failing reply endpoints, deliveryMode
+expectReplies, invokes the bot does not handle, floods, slow bodies, and the headers every response carries.
+The real app (create_app) on loopback, the channel played by tests/connector.py."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from aiohttp.test_utils import TestClient
+from conftest import Start
+from connector import FakeConnector
+from test_server_e2e import FakeQA, emulator_activity
+
+from handlers.botframework import app as app_module
+from handlers.botframework.app import check_exposure
+from index.config import Config
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+async def test_a_slow_channel_costs_only_its_own_conversation(start: Start, connector: FakeConnector) -> None:
+    bot = await start(FakeQA)
+    async with FakeConnector(delay=3.0) as slow:
+        stuck = [
+            asyncio.create_task(
+                bot.post(
+                    "/api/messages",
+                    json=emulator_activity(slow, "Vad gör Almi?", conversation={"id": f"s{i}"}),
+                )
+            )
+            for i in range(8)  # more than the default executor's threads on a 2-core machine
+        ]
+        await asyncio.sleep(0.2)  # the slow replies are on their way
+        started = time.perf_counter()
+        response = await bot.post("/api/messages", json=emulator_activity(connector, "Vad gör REKO?"))
+        [reply] = await connector.replies(1)
+        waited = time.perf_counter() - started
+        assert response.status == 201 and reply["text"] == "SVAR på: Vad gör REKO?"
+        assert waited < 1.0, f"another conversation's slow channel delayed this answer by {waited:.2f} s"
+        assert [r.status for r in await asyncio.gather(*stuck)] == [201] * 8
+
+
+async def test_a_channel_that_fails_gets_a_failure_status(start: Start) -> None:
+    bot = await start(FakeQA)
+    async with FakeConnector(status=500) as failing:
+        response = await bot.post("/api/messages", json=emulator_activity(failing, "Vad gör Almi?"))
+    assert response.status == 502
+    assert "error" in await response.json()
+
+
+async def test_expect_replies_come_back_in_the_response_body(start: Start, connector: FakeConnector) -> None:
+    bot = await start(FakeQA)
+    activity = emulator_activity(connector, "Vad gör Almi?", deliveryMode="expectReplies")
+    del activity["serviceUrl"]
+    response = await bot.post("/api/messages", json=activity)
+    assert response.status == 200
+    body = await response.json()
+    assert [a["text"] for a in body["activities"]] == ["SVAR på: Vad gör Almi?"]
+    assert connector.received == []
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "status"),
+    [
+        ("foo/bar", None, 400),
+        (None, None, 400),
+        ("composeExtension/query", {"commandId": "x"}, 400),
+        ("adaptiveCard/action", {"action": {"type": "Action.Execute"}}, 400),
+        ("signin/verifyState", {"state": "1"}, 400),
+        ("signin/tokenExchange", {"id": "x", "connectionName": "c", "token": "t"}, 412),
+        ("message/submitAction", {"actionName": "other"}, 400),
+    ],
+)
+async def test_invokes_the_bot_does_not_handle_get_a_4xx_and_no_message(
+    start: Start, connector: FakeConnector, name: str | None, value: object, status: int
+) -> None:
+    bot = await start(FakeQA)
+    activity = emulator_activity(connector, None, type="invoke", channelId="msteams", name=name, value=value)
+    response = await bot.post("/api/messages", json=activity)
+    assert response.status == status
+    assert connector.received == []  # no apology for an invoke
+
+
+async def test_a_flood_from_one_client_is_limited_with_retry_after(
+    start: Start, connector: FakeConnector
+) -> None:
+    bot = await start(
+        FakeQA, config=Config(rate_limit_client="5/minute", rate_limit_conversation="100/minute")
+    )
+    statuses = []
+    for i in range(8):
+        activity = emulator_activity(connector, "Vad gör Almi?", conversation={"id": f"c{i}"})
+        response = await bot.post("/api/messages", json=activity)
+        statuses.append(response.status)
+        if response.status == 429:
+            assert int(response.headers["Retry-After"]) >= 1
+            assert "försök igen" in (await response.json())["error"]
+    assert statuses == [201] * 5 + [429] * 3
+
+
+async def test_one_conversation_is_limited_too(start: Start, connector: FakeConnector) -> None:
+    bot = await start(FakeQA, config=Config(rate_limit_conversation="3/minute"))
+    statuses = [
+        (await bot.post("/api/messages", json=emulator_activity(connector, "Vad gör Almi?"))).status
+        for _ in range(4)
+    ]
+    assert statuses == [201, 201, 201, 429]
+    other = emulator_activity(connector, "Vad gör Almi?", conversation={"id": "other"})
+    assert (await bot.post("/api/messages", json=other)).status == 201
+
+
+async def test_a_body_that_trickles_in_is_cut_off(start: Start, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(app_module, "BODY_TIMEOUT", 0.3)
+    bot = await start(FakeQA)
+
+    async def trickle():
+        yield b'{"type": "message",'
+        await asyncio.sleep(2.0)
+        yield b"}"
+
+    started = time.perf_counter()
+    response = await bot.post("/api/messages", data=trickle(), headers={"Content-Type": "application/json"})
+    assert response.status == 408
+    assert time.perf_counter() - started < 1.5
+
+
+async def test_every_response_carries_security_headers_and_no_version(bot_client: TestClient) -> None:
+    for path in ("/healthz", "/chat", "/api/messages"):
+        response = await bot_client.get(path)
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+        assert response.headers["Server"] == "Kompetensbot"
+
+
+@pytest.fixture
+async def bot_client(start: Start) -> TestClient:
+    return await start(FakeQA)
+
+
+async def test_without_an_app_id_the_server_only_listens_on_loopback() -> None:
+    check_exposure(Config(host="127.0.0.1"))
+    check_exposure(Config(host="0.0.0.0", app_id="x"))
+    check_exposure(Config(host="0.0.0.0", allow_unauthenticated=True))
+    with pytest.raises(SystemExit, match="KOMPETENSBOT_ALLOW_UNAUTHENTICATED"):
+        check_exposure(Config(host="0.0.0.0"))
