@@ -14,7 +14,7 @@ from connector import FakeConnector
 from test_server_e2e import FakeQA, emulator_activity
 
 from handlers.botframework import app as app_module
-from handlers.botframework.app import check_exposure
+from handlers.botframework.app import BOT, check_exposure
 from index.config import Config
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -145,3 +145,50 @@ async def test_without_an_app_id_the_server_only_listens_on_loopback() -> None:
     check_exposure(Config(host="0.0.0.0", allow_unauthenticated=True))
     with pytest.raises(SystemExit, match="KOMPETENSBOT_ALLOW_UNAUTHENTICATED"):
         check_exposure(Config(host="0.0.0.0"))
+
+
+async def test_metrics_count_answers_lost_replies_refusals_and_the_index(
+    start: Start, connector: FakeConnector
+) -> None:
+    bot = await start(FakeQA, config=Config(rate_limit_conversation="2/minute"))
+    await bot.post("/api/messages", json=emulator_activity(connector, "Vad gör Almi?"))
+    await bot.post("/api/messages", json=emulator_activity(connector, "Vad gör REKO?"))
+    assert (await bot.post("/api/messages", json=emulator_activity(connector, "En till?"))).status == 429
+    async with FakeConnector(status=500) as failing:
+        lost = emulator_activity(failing, "Vad gör Almi?", conversation={"id": "lost"})
+        assert (await bot.post("/api/messages", json=lost)).status == 502
+    text = await (await bot.get("/metrics")).text()
+    assert 'kompetensbot_answers_total{channel="emulator",outcome="answered"} 3.0' in text
+    assert 'kompetensbot_failed_replies_total{channel="emulator"} 1.0' in text
+    assert 'kompetensbot_rate_limited_requests_total{route="conversation"} 1.0' in text
+    assert "kompetensbot_index_generation 1.0" in text
+    assert "Almi" not in text
+
+
+async def test_web_chat_thumbs_through_azure_direct_line_are_stored(
+    start: Start, connector: FakeConnector
+) -> None:
+    """Through Azure Direct Line, Web Chat's thumbs reach the bot as an event naming the rated answer."""
+    bot = await start(FakeQA)
+    question = emulator_activity(connector, "Vad gör Almi?", channelId="webchat", conversation={"id": "dl1"})
+    assert (await bot.post("/api/messages", json=question)).status == 201
+    [reply] = await connector.replies(1)
+    rated = f"reply-{len(connector.received)}"  # the id the fake connector gave the answer
+    entity = {"type": "https://schema.org/LikeAction", "@type": "DislikeAction", "object": {"@id": rated}}
+    event = emulator_activity(
+        connector, None, type="event", name="webchat:activity-status/feedback", channelId="webchat",
+        conversation={"id": "dl1"}, entities=[entity],
+    )  # fmt: skip
+    assert (await bot.post("/api/messages", json=event)).status == 201
+    [stored] = bot.app[BOT].feedback_log.store.entries()
+    assert (stored.reaction, stored.channel, stored.question) == ("dislike", "webchat", "Vad gör Almi?")
+    assert reply["text"] == "SVAR på: Vad gör Almi?"
+
+
+async def test_the_chat_page_may_be_framed_only_by_the_configured_site(start: Start) -> None:
+    default = await start(FakeQA)
+    assert "frame-ancestors 'self'" in (await default.get("/chat")).headers["Content-Security-Policy"]
+    site = Config(frame_ancestors="https://www.regionorebrolan.se 'self'; script-src *")
+    framed = await start(FakeQA, config=site)
+    policy = (await framed.get("/chat")).headers["Content-Security-Policy"]
+    assert policy.endswith("frame-ancestors https://www.regionorebrolan.se")  # the injected part dropped

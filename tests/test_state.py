@@ -11,6 +11,7 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -144,6 +145,16 @@ async def test_blob_reads_what_was_written_and_forgets_deleted(
     assert await blob_names(container) == []
 
 
+async def test_a_deleted_container_is_created_again(
+    blob: ExpiringBlobStorage, container: ContainerClient
+) -> None:
+    await blob.write({KEY: {"n": 1}})
+    await container.delete_container()  # an operator wipes all conversation state
+    assert await blob.read([KEY]) == {}
+    await blob.write({KEY: {"n": 2}})
+    assert (await blob.read([KEY]))[KEY]["n"] == 2
+
+
 async def test_two_instances_share_state(azurite: str, container_name: str, clock: Clock) -> None:
     first = make_blob_storage(azurite, container_name, DAY, now=clock.now)
     second = make_blob_storage(azurite, container_name, DAY, now=clock.now)
@@ -254,6 +265,11 @@ async def test_configuration_chooses_the_store() -> None:
         make_storage(Config.from_env({"KOMPETENSBOT_STATE": "blob"}))
     with pytest.raises(StateConfigError, match="memory eller blob"):
         make_storage(Config.from_env({"KOMPETENSBOT_STATE": "cosmos"}))
+    with pytest.raises(StateConfigError, match="containernamn"):
+        make_storage(replace(blob, blob_container="Kompetensbot_State"))
+    with pytest.raises(StateConfigError, match="ingen giltig anslutningssträng") as refused:
+        make_storage(replace(blob, blob_connection_string="AccountKey=hemlig"))
+    assert "hemlig" not in str(refused.value)
 
 
 async def test_serve_refuses_blob_state_without_a_connection_string(tmp_path: Path) -> None:

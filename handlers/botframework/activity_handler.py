@@ -241,6 +241,10 @@ class KompetensBot(ActivityHandler):
     async def on_event_activity(self, turn_context: TurnContext) -> None:
         """Web Chat sends the event `webchat/join` when its page opens: the welcome, in the page's language.
         (The bot's own local Direct Line answers it itself; this is the path through Azure Direct Line.)"""
+        feedback = teams.feedback_from_webchat(turn_context.activity)
+        if feedback is not None:
+            await self.feedback_log.record(feedback)
+            return None
         if turn_context.activity.name != WEBCHAT_JOIN:
             return await super().on_event_activity(turn_context)
         locale = turn_context.activity.locale or "sv"

@@ -275,6 +275,7 @@ def create_app(config: Config, qa_loader: QALoader, storage: Storage | None = No
     app = web.Application(client_max_size=MAX_BODY_BYTES + 1)
     app[CONFIG] = config
     metrics = metrics_route.add_routes(app)
+    metrics.index_generation.set_function(lambda: state.generation)  # read at scrape time
     app[LIMITER] = ratelimit.RateLimiter.from_config(config, on_limited=metrics.refused)
     app[STATE] = state
     app[LOADER] = qa_loader

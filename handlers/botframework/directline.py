@@ -22,9 +22,10 @@ The Direct Line layer also plays the channel's part in two things (see deploy/we
   examples as suggested actions), once per conversation.
 - **Feedback**: bot replies that answer a question carry a schema.org Message entity with a LikeAction and
   a DislikeAction, which Web Chat 4.18 shows as thumbs buttons; a click comes back as the event
-  `webchat:activity-status/feedback`. It is logged with the question and answer (logger
-  `kompetensbot.feedback`), kept in memory (`LocalDirectLine.feedback`), and handed to the bot as the
-  `message/submitAction` feedback invoke Teams sends, so the bot records web and Teams feedback alike.
+  `webchat:activity-status/feedback`. Its reaction is logged (logger `kompetensbot.feedback`, the
+  conversation id hashed), it is kept in memory (`LocalDirectLine.feedback`), and handed to the bot as the
+  `message/submitAction` feedback invoke Teams sends, so the bot stores web and Teams feedback alike
+  (scrubbed, handlers/feedback_store.py). Through Azure Direct Line the bot gets the event itself.
 
 Tokens are random, bound to one conversation, and slide: every authorised request extends them by
 `token_lifetime` (30 min), so an open page never loses its conversation and a closed one expires.

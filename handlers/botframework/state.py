@@ -6,14 +6,15 @@ expiry. With several instances behind a load balancer, consecutive turns of one 
 different instances, so they share `ExpiringBlobStorage`: botbuilder-azure's BlobStorage (one JSON blob per
 conversation, optimistic concurrency through the blob's ETag) with these changes:
 
-- its client is built with short timeouts and one quick retry; the SDK's defaults (300 s read timeout,
-  retries after 15, 30 and 60 s) would hold a chat turn for minutes when storage is unreachable;
+- its client is built with short timeouts and one quick retry; with the SDK's defaults (300 s read timeout,
+  three retries backing off from 15 s) a refused upload took 86 s to fail, holding the chat turn;
 - blob names are the SHA-256 of the state key, so conversation ids never appear in the storage account
   (and Teams ids with ':', '@' and ';' make no odd blob names);
-- a conversation not written for the TTL reads as missing (exact, whatever the clock of the last sweep),
-  and a sweep, started at most once an hour by a write, deletes such blobs (conditionally, so a
-  conversation that another instance just wrote survives);
-- a read that fails for another reason than "not found" raises instead of silently reading as missing.
+- a conversation not written for the TTL reads as missing at once, whenever the last sweep ran; a sweep,
+  started at most once an hour by a write, deletes such blobs (conditionally, so a conversation that
+  another instance just wrote survives);
+- a read that fails for another reason than "not found" raises instead of silently reading as missing;
+- a container deleted while the bot runs (an operator wiping all state) is created again on the next write.
 
 Both keep botbuilder's Storage contract: a write with a stale ETag raises, as MemoryStorage does.
 """
@@ -24,6 +25,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -46,6 +48,8 @@ READ_TIMEOUT_SECONDS = 5
 RETRIES = 1
 RETRY_BACKOFF_SECONDS = 0.3
 SWEEP_INTERVAL = timedelta(hours=1)
+# Azure's rule for container names: 3-63 characters, lower-case letters, digits and single hyphens inside.
+CONTAINER_NAME = re.compile(r"[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]")
 
 
 class StateConfigError(RuntimeError):
@@ -137,11 +141,16 @@ class ExpiringBlobStorage(BlobStorage):
         return items
 
     async def write(self, changes: dict[str, Any]) -> None:
-        if changes:
-            await super().write({blob_name(key): item for key, item in changes.items()})
-            self._start_sweep_if_due()
-        else:
-            await super().write(changes)
+        if not changes:
+            await super().write(changes)  # raises for None, as BlobStorage does
+            return
+        named = {blob_name(key): item for key, item in changes.items()}
+        try:
+            await super().write(named)
+        except ResourceNotFoundError:  # the container was deleted (to wipe all state): make it again
+            self._BlobStorage__initialized = False
+            await super().write(named)
+        self._start_sweep_if_due()
 
     async def delete(self, keys: list[str]) -> None:
         await super().delete([blob_name(key) for key in keys])
@@ -224,4 +233,14 @@ def make_storage(config: Config) -> Storage:
             "KOMPETENSBOT_STATE=blob kräver KOMPETENSBOT_BLOB_CONNECTION_STRING (lagringskontots "
             "anslutningssträng)."
         )
-    return make_blob_storage(config.blob_connection_string, config.blob_container, ttl)
+    if not CONTAINER_NAME.fullmatch(config.blob_container):
+        raise StateConfigError(
+            f"KOMPETENSBOT_BLOB_CONTAINER={config.blob_container!r} är inget giltigt containernamn: 3–63 "
+            "tecken: små bokstäver, siffror och enstaka bindestreck, först och sist en bokstav eller siffra."
+        )
+    try:
+        return make_blob_storage(config.blob_connection_string, config.blob_container, ttl)
+    except ValueError:  # the SDK's parse error; the string itself is a secret, so it is not repeated
+        raise StateConfigError(
+            "KOMPETENSBOT_BLOB_CONNECTION_STRING är ingen giltig anslutningssträng till ett lagringskonto."
+        ) from None

@@ -409,6 +409,31 @@ def feedback_from(activity: Activity) -> Feedback | None:
     )
 
 
+WEBCHAT_FEEDBACK_EVENT = "webchat:activity-status/feedback"
+WEBCHAT_REACTIONS = {"LikeAction": "like", "DislikeAction": "dislike"}
+
+
+def feedback_from_webchat(activity: Activity) -> Feedback | None:
+    """The thumbs Web Chat sends as an event (through Azure Direct Line) naming the rated answer by a
+    schema.org Like/DislikeAction entity; None if the event is something else or names no answer."""
+    if activity.type != ActivityTypes.event or activity.name != WEBCHAT_FEEDBACK_EVENT:
+        return None
+    for entity in activity.entities or []:
+        extra = getattr(entity, "additional_properties", None) or {}
+        reaction = WEBCHAT_REACTIONS.get(extra.get("@type"))
+        target = extra.get("object")
+        rated = target.get("@id") if isinstance(target, dict) else None
+        if reaction and isinstance(rated, str) and rated:
+            return Feedback(
+                reaction=reaction,
+                reply_to_id=rated,
+                conversation_id=activity.conversation.id if activity.conversation else None,
+                feedback="",
+                channel=activity.channel_id,
+            )
+    return None
+
+
 def feedback_text(raw: object) -> str:
     """The comment: Teams sends the form as a JSON string ('{"feedbackText": "…"}'), older clients as text."""
     if raw is None:

@@ -16,6 +16,7 @@ import asyncio
 import gzip
 import hashlib
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,8 +54,19 @@ def _content_security_policy(config: Config) -> str:
     return (
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
         f"img-src 'self' data: blob:; connect-src {connect}; media-src 'self' blob:; "
-        "object-src 'none'; base-uri 'self'; form-action 'none'"
+        "object-src 'none'; base-uri 'self'; form-action 'none'; "
+        f"frame-ancestors {_frame_ancestors(config.frame_ancestors)}"
     )
+
+
+_FRAME_SOURCE = re.compile(r"'self'|'none'|https?://[A-Za-z0-9.*-]+(:[0-9]+)?")
+
+
+def _frame_ancestors(value: str) -> str:
+    """The sites that may embed the page in a frame (KOMPETENSBOT_FRAME_ANCESTORS): space-separated origins
+    or 'self'; anything else (a wildcard, another directive) is dropped, leaving 'self' if nothing is left."""
+    sources = [s for s in value.split() if _FRAME_SOURCE.fullmatch(s)]
+    return " ".join(sources) or "'self'"
 
 
 def _origin(url: str) -> str:
