@@ -1,11 +1,11 @@
 """Micro-batching: items submitted at about the same time, from any thread or event loop, run as one batch.
 
 Embedding a batch of questions costs less per question than embedding them one by one (the model's weights
-are streamed once per batch), and one embedding call at a time uses the cores without oversubscribing them.
-So a single worker thread runs `run(items)` on whatever is waiting, up to `max_batch` items. Under load,
-questions that arrive while a batch runs form the next batch by themselves. When idle, the worker starts at
-once, unless a caller has announced (with `expecting()`) that its item is on the way: then it waits for it,
-at most `window` seconds. A lone question is never delayed.
+are streamed once per batch). So `workers` threads (one per core suits a CPU-bound `run`) each run
+`run(items)` on whatever is waiting, up to `max_batch` items. Under load, questions that arrive while the
+workers are busy form the next batch by themselves. An idle worker starts at once, unless a caller has
+announced (with `expecting()`) that its item is on the way: then it waits for it, at most `window` seconds.
+A lone question is never delayed.
 
 Plain Python (threads and concurrent.futures): no channel SDK, usable from the CLI, tests and the bot.
 """
@@ -51,10 +51,14 @@ class MicroBatcher(Generic[T, R]):
     max_batch: int = 16
     window: float = 0.003  # seconds an idle worker waits for an announced item
     name: str = "batcher"
+    workers: int = 1  # threads running batches at the same time
     stats: BatchStats = field(default_factory=BatchStats)
+    running: int = 0  # batches running now (read by `run` to size itself; a hint, not synchronised)
     _pending: list[tuple[T, Future[R]]] = field(default_factory=list, repr=False)
     _expected: int = field(default=0, repr=False)
-    _worker: threading.Thread | None = field(default=None, repr=False)
+    _alive: int = field(default=0, repr=False)  # worker threads
+    _idle: int = field(default=0, repr=False)  # worker threads waiting for items
+    _gathering: bool = field(default=False, repr=False)  # a worker is waiting for announced items
     _cond: threading.Condition = field(default_factory=threading.Condition, repr=False)
 
     def submit(self, item: T) -> Future[R]:
@@ -70,10 +74,10 @@ class MicroBatcher(Generic[T, R]):
             if announced is not None and announced.open:
                 announced.open = False
                 self._expected -= 1
-            if self._worker is None:
-                self._worker = threading.Thread(target=self._work, name=self.name, daemon=True)
-                self._worker.start()
-            self._cond.notify()
+            if self._idle == 0 and self._alive < self.workers:
+                self._alive += 1
+                threading.Thread(target=self._work, name=self.name, daemon=True).start()
+            self._cond.notify_all()
         return futures
 
     def __call__(self, item: T) -> R:
@@ -98,28 +102,45 @@ class MicroBatcher(Generic[T, R]):
                 if announcement.open:  # left without submitting (the caller failed): stop waiting for it
                     announcement.open = False
                     self._expected -= 1
-                    self._cond.notify()
+                    self._cond.notify_all()
 
     def _work(self) -> None:
         while True:
             batch = self._next_batch()
             if batch is None:
                 return
-            self._run(batch)
+            try:
+                self._run(batch)
+            finally:
+                with self._cond:
+                    self.running -= 1
 
     def _next_batch(self) -> list[tuple[T, Future[R]]] | None:
         """The next batch, once there is one; None when idle long enough to end the thread."""
         with self._cond:
-            if not self._cond.wait_for(lambda: self._pending, IDLE_EXIT_SECONDS):
-                self._worker = None  # the next submit starts a new worker (under the same lock)
+            self._idle += 1
+            ready = self._cond.wait_for(lambda: self._pending and not self._gathering, IDLE_EXIT_SECONDS)
+            self._idle -= 1
+            if not ready:
+                self._alive -= 1  # the next submit starts a new worker (under the same lock)
                 return None
-            deadline = time.monotonic() + self.window
-            while len(self._pending) < self.max_batch and self._expected > 0:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or not self._cond.wait(remaining):
-                    break
-            batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch :]
+            self._gather()
+            # An even share for each worker: two batches of 4 on two cores end sooner than one of 8.
+            size = min(self.max_batch, -(-len(self._pending) // self.workers))
+            batch, self._pending = self._pending[:size], self._pending[size:]
+            self.running += 1
+            self._cond.notify_all()  # what is left is another worker's
             return batch
+
+    def _gather(self) -> None:
+        """Wait, at most `window`, for announced items (one worker at a time; under the lock)."""
+        self._gathering = True
+        deadline = time.monotonic() + self.window
+        while len(self._pending) < self.max_batch and self._expected > 0:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not self._cond.wait(remaining):
+                break
+        self._gathering = False
 
     def _run(self, batch: list[tuple[T, Future[R]]]) -> None:
         live = [(item, future) for item, future in batch if future.set_running_or_notify_cancel()]

@@ -31,7 +31,7 @@ from aiohttp import web
 
 from handlers import messages
 from index.config import Config
-from index.embed import make_embedder
+from index.embed import Embedder, make_embedder
 
 CONCURRENCY = (1, 8, 32)
 EMBED_BATCH = 16
@@ -48,6 +48,15 @@ FAILED_REPLIES = {
 
 
 @dataclass
+class EmbedderRate:
+    """The bare embedder, measured in this process: questions per second, and CPU per question."""
+
+    sequential_qps: float
+    batched_qps: float
+    cpu_ms: float  # CPU time per question, one at a time (all its threads)
+
+
+@dataclass
 class Level:
     """One concurrency level's outcome."""
 
@@ -56,47 +65,54 @@ class Level:
     latencies_ms: list[float] = field(default_factory=list)
     errors: int = 0
     client_cpu_s: float = 0.0  # this process's CPU time (users + connector) during the level
+    server_cpu_s: float | None = None  # the server's processes' CPU time during the level (Linux)
+    embedder: list[EmbedderRate] = field(default_factory=list)  # measured just before and after it
 
     @property
     def answers_per_s(self) -> float:
         return len(self.latencies_ms) / self.seconds if self.seconds else 0.0
 
-    def lines(self, embedder_qps: float) -> list[str]:
+    def lines(self) -> list[str]:
         ordered = sorted(self.latencies_ms) or [float("nan")]
         p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+        embedder_qps = statistics.fmean(e.sequential_qps for e in self.embedder)
         name = f"load_c{self.concurrency}"
-        return [
+        lines = [
             f"{name}_answers_per_s: {self.answers_per_s:.1f}",
             f"{name}_p50_ms: {statistics.median(ordered):.1f}",
             f"{name}_p95_ms: {p95:.1f}",
             f"{name}_errors: {self.errors}",
             f"{name}_ratio_to_embedder: {self.answers_per_s / embedder_qps:.2f}",
-            f"{name}_client_cpu_share: {self.client_cpu_s / self.seconds:.2f}",
         ]
+        if self.server_cpu_s is not None and self.latencies_ms:
+            per_answer = self.server_cpu_s / len(self.latencies_ms) * 1000
+            lines.append(f"{name}_server_cpu_ms_per_answer: {per_answer:.1f}")
+        lines.append(f"{name}_client_cpu_share: {self.client_cpu_s / self.seconds:.2f}")
+        return lines
 
 
-@dataclass
-class EmbedderRate:
-    sequential_qps: float
-    batched_qps: float
-
-
-def measure_embedder(spec: str, questions: list[str], rounds: int = 2) -> EmbedderRate:
-    """Questions per second of the bare embedder: one at a time, and in batches of EMBED_BATCH."""
-    embedder = make_embedder(spec)
-    for question in questions[:3]:
+def measure_embedder(embedder: Embedder, questions: list[str]) -> EmbedderRate:
+    """The bare embedder on the questions: one at a time, then in batches of EMBED_BATCH."""
+    cpu, started = time.process_time(), time.perf_counter()
+    for question in questions:
         embedder.query(question)
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     started = time.perf_counter()
-    for _ in range(rounds):
-        for question in questions:
-            embedder.query(question)
-    sequential = rounds * len(questions) / (time.perf_counter() - started)
-    started = time.perf_counter()
-    for _ in range(rounds):
-        for i in range(0, len(questions), EMBED_BATCH):
-            embedder.queries(questions[i : i + EMBED_BATCH])
-    batched = rounds * len(questions) / (time.perf_counter() - started)
-    return EmbedderRate(sequential, batched)
+    for i in range(0, len(questions), EMBED_BATCH):
+        embedder.queries(questions[i : i + EMBED_BATCH])
+    batched = len(questions) / (time.perf_counter() - started)
+    return EmbedderRate(len(questions) / seconds, batched, cpu / len(questions) * 1000)
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) of a process and its children still running, from /proc; None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return None
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(cpu_seconds(int(child)) or 0.0 for child in children)
 
 
 class Connector:
@@ -187,12 +203,27 @@ async def play(url: str, connector: Connector, questions: list[str], concurrency
     return level
 
 
-async def play_levels(url: str, questions: list[str], requests: int) -> list[Level]:
+@dataclass
+class Server:
+    url: str  # its /api/messages
+    pid: int
+
+
+async def play_levels(server: Server, embedder: Embedder, questions: list[str], requests: int) -> list[Level]:
+    """Each concurrency level, with the bare embedder measured between levels (the server idle then)."""
     connector = Connector()
     await connector.start()
     try:
-        await play(url, connector, questions, 4, len(questions))  # warm-up: caches, connections
-        return [await play(url, connector, questions, c, max(requests, 4 * c)) for c in CONCURRENCY]
+        await play(server.url, connector, questions, 4, len(questions))  # warm-up: caches, connections
+        levels, rate = [], measure_embedder(embedder, questions)
+        for concurrency in CONCURRENCY:
+            before = cpu_seconds(server.pid)
+            level = await play(server.url, connector, questions, concurrency, max(requests, 4 * concurrency))
+            after = cpu_seconds(server.pid)
+            level.server_cpu_s = after - before if before is not None and after is not None else None
+            level.embedder = [rate, rate := measure_embedder(embedder, questions)]
+            levels.append(level)
+        return levels
     finally:
         await connector.close()
 
@@ -204,8 +235,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(config: Config) -> Iterator[str]:
-    """The real server (`bot.py serve`) in a process of its own, on loopback; yields /api/messages' URL."""
+def server(config: Config) -> Iterator[Server]:
+    """The real server (`bot.py serve`) in a process of its own, on loopback, until the block ends."""
     port = free_port()
     command = [sys.executable, str(SCRIPT), "serve", "--host", "127.0.0.1", "--port", str(port)]
     command += ["--index-dir", str(config.index_dir), "--knowledge", str(config.knowledge_path)]
@@ -218,7 +249,7 @@ def server(config: Config) -> Iterator[str]:
         process = subprocess.Popen(command, env=env, stdout=log, stderr=log)
         try:
             wait_ready(f"http://127.0.0.1:{port}/healthz", process, log)
-            yield f"http://127.0.0.1:{port}/api/messages"
+            yield Server(f"http://127.0.0.1:{port}/api/messages", process.pid)
         finally:
             stop(process)
 
@@ -255,19 +286,19 @@ def stop(process: subprocess.Popen) -> None:
 
 def run_load_bench(config: Config, questions: list[str], requests: int) -> list[str]:
     """The bench's `name: value` lines: the bare embedder, then each concurrency level."""
-    with server(config) as url:
-        before = measure_embedder(config.embedder, questions)
-        levels = asyncio.run(play_levels(url, questions, requests))
-        after = measure_embedder(config.embedder, questions)
-    sequential = (before.sequential_qps + after.sequential_qps) / 2
-    batched = (before.batched_qps + after.batched_qps) / 2
+    embedder = make_embedder(config.embedder)
+    for question in questions[:3]:
+        embedder.query(question)
+    with server(config) as running:
+        levels = asyncio.run(play_levels(running, embedder, questions, requests))
+    rates = [rate for level in levels for rate in level.embedder]
     lines = [
         f"questions: {len(questions)}",
         f"workers: {config.workers}",
-        f"embedder_sequential_qps: {sequential:.1f}",
-        f"embedder_sequential_qps_before_after: {before.sequential_qps:.1f} {after.sequential_qps:.1f}",
-        f"embedder_batched_qps: {batched:.1f}",
+        f"embedder_sequential_qps: {statistics.fmean(r.sequential_qps for r in rates):.1f}",
+        f"embedder_batched_qps: {statistics.fmean(r.batched_qps for r in rates):.1f}",
+        f"embedder_cpu_ms_per_question: {statistics.fmean(r.cpu_ms for r in rates):.1f}",
     ]
     for level in levels:
-        lines += level.lines(sequential)
+        lines += level.lines()
     return lines

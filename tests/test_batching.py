@@ -162,7 +162,20 @@ def test_the_idle_worker_thread_ends_and_a_new_one_starts(monkeypatch: pytest.Mo
     batcher = MicroBatcher(lambda items: items, window=0)
     assert batcher.submit("a").result(5) == "a"
     deadline = time.monotonic() + 5
-    while batcher._worker is not None and time.monotonic() < deadline:
+    while batcher._alive and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert batcher._worker is None
+    assert batcher._alive == 0
     assert batcher.submit("b").result(5) == "b"
+
+
+def test_workers_run_batches_at_the_same_time() -> None:
+    both_running = threading.Barrier(2, timeout=5)
+
+    def run(items: list[str]) -> list[str]:
+        both_running.wait()  # only passes if the other batch runs meanwhile
+        return items
+
+    batcher = MicroBatcher(run, max_batch=1, window=0, workers=2)
+    futures = [batcher.submit("a"), batcher.submit("b")]
+    assert [f.result(5) for f in futures] == ["a", "b"]
+    assert batcher.stats.batches == 2

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -38,7 +39,11 @@ log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 256 * 1024
 BODY_TIMEOUT = 10.0  # seconds to send a body: a client trickling one byte at a time is cut off
-SHUTDOWN_SECONDS = 8.0  # turns in flight get this long after SIGTERM (container platforms wait 10-30 s)
+# After SIGTERM, turns in flight get TURN_GRACE_SECONDS to finish and are then cancelled; aiohttp's own
+# shutdown then waits at most SHUTDOWN_SECONDS twice (for handlers, then for their cancellation). Together
+# well inside the 10 s a container platform gives before it kills.
+TURN_GRACE_SECONDS = 5.0
+SHUTDOWN_SECONDS = 1.0
 LOOPBACK_HOSTS = {"127.0.0.1", "::1", "localhost"}
 ID_FIELDS = ("id", "replyToId", "channelId", "type", "name", "locale")
 MAX_ID_CHARS = 1024  # Teams' conversation ids run to a few hundred characters
@@ -114,6 +119,7 @@ ADAPTER = web.AppKey("kompetensbot_adapter", CloudAdapter)
 BOT = web.AppKey("kompetensbot_bot", KompetensBot)
 LIMITER = web.AppKey("kompetensbot_rate_limiter", ratelimit.RateLimiter)
 GATE = web.AppKey("kompetensbot_token_gate", TokenGate)
+IN_FLIGHT = web.AppKey("kompetensbot_in_flight", set)
 CONFIG = web.AppKey("kompetensbot_config", Config)
 
 
@@ -272,7 +278,8 @@ def create_app(config: Config, qa_loader: QALoader, storage: Storage | None = No
         )
     state = QAState(watch=config.index_dir, poll_seconds=config.index_poll_seconds)
     # One byte of slack: aiohttp rejects bodies whose size is >= client_max_size.
-    app = web.Application(client_max_size=MAX_BODY_BYTES + 1)
+    app = web.Application(client_max_size=MAX_BODY_BYTES + 1, middlewares=[_track_in_flight])
+    app[IN_FLIGHT] = set()
     app[CONFIG] = config
     metrics = metrics_route.add_routes(app)
     metrics.index_generation.set_function(lambda: state.generation)  # read at scrape time
@@ -301,8 +308,38 @@ def create_app(config: Config, qa_loader: QALoader, storage: Storage | None = No
     app.on_startup.append(_use_reply_threads)
     app.on_startup.append(_start_loading)
     app.on_response_prepare.append(_security_headers)
+    app.on_shutdown.append(_finish_or_cancel_turns)
     app.on_cleanup.append(_stop_watching)
     return app
+
+
+@web.middleware
+async def _track_in_flight(request: web.Request, handler: Callable) -> web.StreamResponse:
+    """Every request's task, so that shutdown can wait for them, and then cancel them."""
+    task = asyncio.current_task()
+    request.app[IN_FLIGHT].add(task)
+    try:
+        return await handler(request)
+    finally:
+        request.app[IN_FLIGHT].discard(task)
+
+
+async def _finish_or_cancel_turns(app: web.Application) -> None:
+    """On shutdown (the listening sockets are closed): turns in flight get a grace period, then are
+    cancelled; a reply blocked on a slow channel is not waited for (its thread is left behind)."""
+    pending = set(app[IN_FLIGHT])
+    if not pending:
+        return
+    _, late = await asyncio.wait(pending, timeout=TURN_GRACE_SECONDS)
+    for task in late:
+        task.cancel()
+    if late:
+        log.warning(
+            "Shutting down: %d request(s) still running after %.0f s were cancelled",
+            len(late),
+            TURN_GRACE_SECONDS,
+        )
+        await asyncio.wait(late, timeout=1.0)
 
 
 async def _start_gate(app: web.Application) -> None:
@@ -358,3 +395,11 @@ def run(config: Config, qa_loader: QALoader, storage: Storage | None = None) -> 
             raise SystemExit(1)
         return
     web.run_app(app, **options)
+    exit_without_waiting_for_threads()
+
+
+def exit_without_waiting_for_threads() -> None:
+    """End the process once the app has shut down (turns finished or cancelled after SHUTDOWN_SECONDS, the
+    stores flushed): Python would otherwise wait at exit for pool threads still blocked on a slow channel."""
+    logging.shutdown()
+    os._exit(0)
