@@ -14,8 +14,14 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from aiohttp import ClientSession, web
+from botbuilder.core.adapters import TestAdapter
+from botbuilder.schema import Activity, ActivityTypes, ConversationAccount
 
 import bot
+from handlers import loadbench
+from handlers.answer_types import Answer
+from handlers.botframework.activity_handler import KompetensBot
 from handlers.dialogue import Context
 from handlers.workers import WorkersRefused, check_workers
 from index.config import Config
@@ -70,6 +76,39 @@ def test_async_answer_keeps_the_thread_of_a_conversation(real_qa) -> None:
     declined = asyncio.run(real_qa.answer_async("Vad blir vädret imorgon?", first.context))
     assert declined.context == first.context  # a turn that does not answer keeps the thread
     assert isinstance(declined.context, Context)
+
+
+class OverlapQA:
+    """An engine with answer_async that counts how many answers are under way at once."""
+
+    def __init__(self) -> None:
+        self.active = self.most_active = 0
+
+    def answer(self, question: str, context: Context | None = None) -> Answer:
+        raise AssertionError("the bot must use answer_async when the engine has it")
+
+    async def answer_async(self, question: str, context: Context | None = None) -> Answer:
+        self.active += 1
+        self.most_active = max(self.most_active, self.active)
+        await asyncio.sleep(0.02)  # long enough for the other turns to start meanwhile
+        self.active -= 1
+        return Answer(question=question, body=f"SVAR på: {question}")
+
+
+def test_the_bot_answers_turns_at_the_same_time_through_answer_async() -> None:
+    qa = OverlapQA()
+    adapter = TestAdapter(KompetensBot(lambda: qa).on_turn)
+
+    def message(i: int) -> Activity:
+        conversation = ConversationAccount(id=f"c{i}")
+        return Activity(type=ActivityTypes.message, text=f"Fråga {i}", conversation=conversation)
+
+    async def turns() -> None:
+        await asyncio.gather(*(adapter.receive_activity(message(i)) for i in range(4)))
+
+    asyncio.run(turns())
+    assert qa.most_active == 4  # no lock: every turn's answer was under way at once
+    assert sorted(a.text for a in adapter.activity_buffer) == [f"SVAR på: Fråga {i}" for i in range(4)]
 
 
 # --- --workers ------------------------------------------------------------------------------------------
@@ -138,9 +177,7 @@ def worker_pids(port: int, requests: int = 40, timeout: float = 20.0) -> set[int
 
 
 def test_workers_share_the_port_are_restarted_and_stop_on_sigterm() -> None:
-    from handlers.loadbench import free_port
-
-    port = free_port()
+    port = loadbench.free_port()
     parent = supervised(port)
     try:
         first = worker_pids(port)
@@ -162,11 +199,67 @@ def test_workers_share_the_port_are_restarted_and_stop_on_sigterm() -> None:
 
 
 def test_workers_that_cannot_start_fail_the_parent() -> None:
-    from handlers.loadbench import free_port
-
-    parent = supervised(free_port(), fail=True, min_uptime=10.0)
+    parent = supervised(loadbench.free_port(), fail=True, min_uptime=10.0)
     try:
         assert parent.wait(15) == 1
     finally:
         parent.kill()
     assert b"cannot start" in parent.stderr.read()
+
+
+# --- bench --load's load generator --------------------------------------------------------------------
+
+
+async def fake_bot(request: web.Request) -> web.Response:
+    """Replies like the bot: the answer POSTed to the connector first, then 201; "boom" fails with 500."""
+    activity = await request.json()
+    if "boom" in activity["text"]:
+        return web.json_response({"error": "Internal error"}, status=500)
+    conversation = activity["conversation"]["id"]
+    url = f"{activity['serviceUrl']}/v3/conversations/{conversation}/activities/{activity['id']}"
+    reply = {"type": "message", "text": f"SVAR på: {activity['text']}", "replyToId": activity["id"]}
+    async with ClientSession() as session, session.post(url, json=reply) as response:
+        assert response.status == 200
+    return web.Response(status=201)
+
+
+def test_the_load_generator_times_replies_and_counts_failures() -> None:
+
+    async def main() -> list:
+        app = web.Application()
+        app.router.add_post("/api/messages", fake_bot)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        url = f"http://127.0.0.1:{runner.addresses[0][1]}/api/messages"
+        connector = loadbench.Connector()
+        await connector.start()
+        try:
+            return [
+                await loadbench.play(url, connector, ["Vad gör Almi?", "boom"], concurrency, 20)
+                for concurrency in (1, 4)
+            ]
+        finally:
+            await connector.close()
+            await runner.cleanup()
+
+    for level in asyncio.run(main()):
+        assert (len(level.latencies_ms), level.errors) == (10, 10)
+        assert all(0 < ms < 5000 for ms in level.latencies_ms)
+        assert level.answers_per_s > 0
+    assert loadbench.cpu_seconds(os.getpid()) > 0
+
+
+def test_msrest_speedup_keeps_the_retry_policy() -> None:
+    from msrest.universal_http.requests import ClientRetryPolicy
+
+    from handlers.botframework import msrest_speedup
+
+    safe = [i for i in range(500) if i != 408] + [501, 505]  # msrest's own definition
+    expected = [i for i in range(999) if i not in safe]
+    msrest_speedup.apply()
+    started = time.perf_counter()
+    policy = ClientRetryPolicy().policy
+    assert time.perf_counter() - started < 0.002  # was about 5 ms
+    assert policy.status_forcelist == expected
+    assert (policy.total, policy.connect, policy.read) == (3, 3, 3)

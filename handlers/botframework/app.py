@@ -5,8 +5,9 @@ first start builds the index (~20 s) and Azure/Teams health probes should not se
 Bad input is rejected here with a 4xx before botbuilder sees it: botbuilder's CloudAdapter answers a
 missing Content-Type, malformed JSON or a mistyped field with a 500.
 
-Conversation state (what a follow-up question refers back to) lives in a botbuilder Storage: MemoryStorage
-unless create_app() is given another, e.g. Cosmos DB or Blob storage shared by several instances.
+Conversation state (what a follow-up question refers back to) lives in the botbuilder Storage the
+configuration names (handlers/botframework/state.py): bounded memory, or Azure Blob Storage shared by
+several instances.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
-from botbuilder.core import ConversationState, InvokeResponse, MemoryStorage, Storage, TurnContext
+from botbuilder.core import ConversationState, InvokeResponse, Storage, TurnContext
 from botbuilder.core.serializer_helper import serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
@@ -30,6 +31,7 @@ from handlers import feedback_store, logs, messages
 from handlers.botframework import directline, metrics_route, ratelimit, replies, teams, webchat
 from handlers.botframework.activity_handler import Answerer, KompetensBot, QAUnavailable, markdown_message
 from handlers.botframework.auth import TokenGate
+from handlers.botframework.state import make_storage
 from handlers.engine import LiveEngine
 from handlers.feedback_store import FeedbackStore
 from index.config import Config
@@ -268,9 +270,10 @@ async def _stop_watching(app: web.Application) -> None:
 def create_app(config: Config, qa_loader: QALoader, storage: Storage | None = None) -> web.Application:
     """The aiohttp application; `qa_loader()` runs in a background thread once the app starts.
 
-    `storage` keeps each conversation's dialogue context; the default MemoryStorage is per process and lost
-    on restart, so a bot scaled out to several instances needs a shared one (Cosmos DB, Blob storage).
+    `storage` keeps each conversation's dialogue context; by default the one the configuration names
+    (KOMPETENSBOT_STATE): memory is per process and lost on restart, so several instances need blob.
     """
+    storage = storage if storage is not None else make_storage(config)
     if not config.app_id:
         log.warning(
             "MicrosoftAppId is not set: running in local/Emulator mode WITHOUT authentication. "
@@ -296,7 +299,7 @@ def create_app(config: Config, qa_loader: QALoader, storage: Storage | None = No
     app.cleanup_ctx.append(feedback_store.cleanup_context(store))
     app[BOT] = KompetensBot(
         state.get,
-        ConversationState(storage if storage is not None else MemoryStorage()),
+        ConversationState(storage),
         teams.FeedbackLog(store=store, metrics=metrics),
         metrics,
     )
@@ -309,6 +312,9 @@ def create_app(config: Config, qa_loader: QALoader, storage: Storage | None = No
     app.on_startup.append(_start_loading)
     app.on_response_prepare.append(_security_headers)
     app.on_shutdown.append(_finish_or_cancel_turns)
+    close = getattr(storage, "close", None)
+    if close is not None:  # the blob store's HTTP client
+        app.on_cleanup.append(lambda _: close())
     app.on_cleanup.append(_stop_watching)
     return app
 
