@@ -93,6 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--rounds", type=int, default=3)
     bench.add_argument("--no-cold-start", action="store_true")
     bench.add_argument("--load", action="store_true", help="last genom servern: svar/s, svarstid")
+    bench.add_argument("--abuse", action="store_true", help="vad missbruk och trasiga kanaler kostar andra")
     bench.add_argument("--requests", type=int, default=320, help="frågor per samtidighetsnivå (--load)")
     bench.add_argument("--workers", type=int, help="serverns processer (--load; som serve --workers)")
     teams = sub.add_parser("teams-package", help="bygg Teams-appaketet (zip) ur deploy/teams")
@@ -217,6 +218,14 @@ def cmd_bench(config: Config, args: argparse.Namespace) -> int:
     from handlers.benchmark import run_bench
     from handlers.evaluation import load_cases
 
+    if args.abuse:
+        import asyncio
+
+        from handlers.botframework.abusebench import run as run_abuse_bench
+
+        for line in asyncio.run(run_abuse_bench(config, lambda: _load_qa(config))):
+            print(line, flush=True)
+        return 0
     if args.load:  # through a real server's /api/messages; no engine in this process
         from handlers.loadbench import run_load_bench
 
