@@ -5,7 +5,9 @@ without an app id. This process plays both the users, POSTing activities to /api
 Connector the replies are POSTed to, so a latency is the time from a question's POST to its reply arriving.
 Each of `concurrency` users asks the bench file's questions one after the other in its own conversation.
 The bare embedder (single questions one by one, and in batches) is measured here, on the same questions,
-before and after the load, while the server is idle; the ratio is less sensitive to a busy machine.
+before, between and after the levels while the server is idle, and each level's ratio is taken against the
+measurements on either side of it: on a machine others share, that ratio, and the server's CPU time per
+answer (from /proc), say more than the absolute figures.
 """
 
 from __future__ import annotations
