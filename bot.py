@@ -116,14 +116,17 @@ def _load_qa(config: Config):
 
 
 def cmd_serve(config: Config, args: argparse.Namespace) -> int:
-    from handlers.botframework import msrest_speedup
     from handlers.botframework.app import run
-    from handlers.botframework.state import make_storage
+    from handlers.botframework.state import StateConfigError, make_storage
     from handlers.workers import check_workers
 
     check_workers(config)  # before anything starts: several processes need a shared state store
-    msrest_speedup.apply()  # halves what a turn costs the server (see the module)
-    run(config, lambda: _load_qa(config), make_storage(config))
+    try:
+        make_storage(config)  # a broken state configuration stops here, with its message, not in a worker
+    except StateConfigError as error:
+        print(f"Fel: {error}", file=sys.stderr)
+        return 2
+    run(config, lambda: _load_qa(config))  # each process makes its own store (no client crosses a fork)
     return 0
 
 

@@ -53,7 +53,6 @@ class MicroBatcher(Generic[T, R]):
     name: str = "batcher"
     workers: int = 1  # threads running batches at the same time
     stats: BatchStats = field(default_factory=BatchStats)
-    running: int = 0  # batches running now (read by `run` to size itself; a hint, not synchronised)
     _pending: list[tuple[T, Future[R]]] = field(default_factory=list, repr=False)
     _expected: int = field(default=0, repr=False)
     _alive: int = field(default=0, repr=False)  # worker threads
@@ -109,11 +108,7 @@ class MicroBatcher(Generic[T, R]):
             batch = self._next_batch()
             if batch is None:
                 return
-            try:
-                self._run(batch)
-            finally:
-                with self._cond:
-                    self.running -= 1
+            self._run(batch)
 
     def _next_batch(self) -> list[tuple[T, Future[R]]] | None:
         """The next batch, once there is one; None when idle long enough to end the thread."""
@@ -128,7 +123,7 @@ class MicroBatcher(Generic[T, R]):
             # An even share for each worker: two batches of 4 on two cores end sooner than one of 8.
             size = min(self.max_batch, -(-len(self._pending) // self.workers))
             batch, self._pending = self._pending[:size], self._pending[size:]
-            self.running += 1
+            self.stats.add(len(batch))
             self._cond.notify_all()  # what is left is another worker's
             return batch
 
@@ -146,7 +141,6 @@ class MicroBatcher(Generic[T, R]):
         live = [(item, future) for item, future in batch if future.set_running_or_notify_cancel()]
         if not live:
             return
-        self.stats.add(len(live))
         try:
             results = self.run([item for item, _ in live])
             if len(results) != len(live):

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 # in use, a broken configuration); the others are stopped and the parent fails.
 MIN_UPTIME_SECONDS = 10.0
 # How long workers get to finish after SIGTERM before they are killed (their own grace period is shorter).
-STOP_SECONDS = 12.0
+STOP_SECONDS = 9.0
 POLL_SECONDS = 0.1
 _PR_SET_PDEATHSIG = 1  # prctl(2): a signal for the child when its parent dies
 

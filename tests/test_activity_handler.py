@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from copy import deepcopy
@@ -373,32 +372,6 @@ def test_messages_are_swedish_and_name_the_examples() -> None:
     assert "2\u00a0000" in messages.truncated_note(2000)
     assert detect_language("Vad gör Almi?") == "sv"
     assert detect_language("What does Almi do?") == "en"
-
-
-async def test_questions_are_answered_one_at_a_time() -> None:
-    class SlowQA(FakeQA):
-        def __init__(self) -> None:
-            super().__init__()
-            self.active = 0
-            self.most_active = 0
-            self.lock = threading.Lock()
-
-        def answer(self, question: str, context: Context | None = None) -> Answer:
-            with self.lock:
-                self.active += 1
-                self.most_active = max(self.most_active, self.active)
-            threading.Event().wait(0.02)  # long enough for the other turns to be waiting meanwhile
-            with self.lock:
-                self.active -= 1
-            return super().answer(question, context)
-
-    qa = SlowQA()
-    bot = KompetensBot(lambda: qa)
-    adapter = TestAdapter(bot.on_turn)
-    turns = [adapter.receive_activity(in_conversation(f"c{i}", f"Fråga {i}")) for i in range(4)]
-    await asyncio.gather(*turns)
-    assert len(qa.questions) == 4
-    assert qa.most_active == 1
 
 
 # --- Conversation state: the context a follow-up question refers back to ---------------------------------

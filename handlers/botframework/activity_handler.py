@@ -185,8 +185,8 @@ class KompetensBot(ActivityHandler):
         if qa is None:
             return markdown_message(messages.texts(detect_language(text)).not_ready)
         question, truncated = truncate(text)
-        # Read before queueing for the engine, so a slow shared store never holds the lock. Two questions
-        # sent at once in the same conversation may both see the older context; the last answer wins.
+        # Two questions sent at once in the same conversation may both see the older context; the last
+        # answer wins.
         started = time.perf_counter()
         stored = await self._context.get(turn_context)
         context = Context.from_dict(stored) if stored else None

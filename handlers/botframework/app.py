@@ -110,6 +110,7 @@ async def on_turn_error(context: TurnContext, error: Exception) -> None:
 
 
 def create_adapter(config: Config) -> CloudAdapter:
+    replies.speed_up_retry_policy()
     adapter = CloudAdapter(replies.TimeoutAuthentication(auth_settings(config)))
     adapter.on_turn_error = on_turn_error
     return adapter
@@ -384,7 +385,6 @@ def run(config: Config, qa_loader: QALoader, storage: Storage | None = None) -> 
     check_exposure(config)
 
     logs.setup(config)  # text or JSON lines (LOG_FORMAT), ids hashed
-    app = create_app(config, qa_loader, storage)
     url = f"http://{config.host}:{config.port}"
 
     def started(_: str) -> None:  # web.run_app calls this once the port is bound
@@ -400,7 +400,7 @@ def run(config: Config, qa_loader: QALoader, storage: Storage | None = None) -> 
         if workers.serve(config, serve_one) != 0:
             raise SystemExit(1)
         return
-    web.run_app(app, **options)
+    web.run_app(create_app(config, qa_loader, storage), **options)
     exit_without_waiting_for_threads()
 
 
