@@ -27,6 +27,7 @@ import os
 import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -94,9 +95,24 @@ def _connect_sqlite(url: DatabaseURL) -> sqlite3.Connection:
         if not path.exists():  # readable by the service's user only (SQLite gives its -wal file the same)
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
     connection = sqlite3.connect(url.path, check_same_thread=False, isolation_level=None, timeout=5.0)
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "secure_delete=ON", "busy_timeout=5000"):
+    for pragma in ("busy_timeout=5000", "synchronous=NORMAL", "secure_delete=ON"):
         connection.execute(f"PRAGMA {pragma}")
+    _use_wal(connection)
     return connection
+
+
+def _use_wal(connection: sqlite3.Connection, attempts: int = 50) -> None:
+    """Switch to write-ahead logging. Several processes (workers, instances on one host) may open a new
+    file at once, and SQLite answers a concurrent switch with "database is locked" at once, without waiting
+    for the busy timeout: so the switch is retried for a while."""
+    for attempt in range(attempts):
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.1)
 
 
 def _connect_postgresql(url: DatabaseURL) -> sqlite3.Connection:

@@ -6,6 +6,7 @@ import asyncio
 import sqlite3
 import stat
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -248,3 +249,21 @@ async def test_async_writes_leave_the_event_loop_free(store: FeedbackStore) -> N
     assert sorted(ids) == list(range(1, 21))
     assert set(seen) == {"kompetensbot-store_0"}  # the store's own thread, not the default pool
     assert await store.purge_async(NOW + timedelta(days=365)) == 20
+
+
+def test_several_processes_open_a_new_database_at_once(tmp_path: Path) -> None:
+    """Workers and instances on one host open the same new file at the same moment."""
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    start = time.time() + 3.0  # all of them past their imports, then opening together
+    script = (
+        "import time; from dataclasses import replace; from index.config import Config; "
+        "from handlers.feedback_store import FeedbackStore; "
+        f"time.sleep(max(0, {start} - time.time())); "
+        f"FeedbackStore.open(replace(Config(), database_url={url!r})).close()"
+    )
+    root = Path(__file__).resolve().parent.parent
+    processes = [subprocess.Popen([sys.executable, "-c", script], cwd=root) for _ in range(8)]
+    assert [p.wait(60) for p in processes] == [0] * 8
