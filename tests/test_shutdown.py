@@ -98,6 +98,7 @@ async def test_sigterm_with_turns_in_flight_stops_within_ten_seconds(
             if process.poll() is None:
                 process.kill()
                 process.wait()
+    print(f"\nSIGTERM with 4 turns in flight: exited {stopped:.1f} s later, code {code}")
     assert stopped < 10.0, f"stopped {stopped:.1f} s after SIGTERM"
     assert code == 0
     log = log_path.read_text(encoding="utf-8", errors="replace")
