@@ -512,3 +512,16 @@ async def test_webchat_join_event_gets_the_welcome_in_the_page_language() -> Non
         conversation=ConversationAccount(id="c3"),
     )
     assert await send(adapter, other) == []
+
+
+async def test_a_failed_save_of_the_context_costs_no_apology_after_the_answer() -> None:
+    """Two instances writing one conversation at once: the later save fails (its version is stale). The
+    answer was sent; no apology must follow it."""
+
+    class ConflictingStorage(CopyingStorage):
+        async def write(self, changes: dict) -> None:
+            raise RuntimeError("the conversation was written by another instance meanwhile")
+
+    adapter, _ = make_bot(FakeQA(), ConflictingStorage())
+    replies = await send(adapter, "Vad gör Almi?")
+    assert [r.text for r in replies] == ["SVAR på: Vad gör Almi?"]

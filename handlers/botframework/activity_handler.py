@@ -16,6 +16,7 @@ Markdown (handlers.render.markdown: the answer's parts and its sources line, ren
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -45,6 +46,8 @@ from handlers.dialogue import Context
 from handlers.metrics import Metrics
 from handlers.qa import MAX_QUESTION_CHARS
 from index.text import detect_language
+
+log = logging.getLogger(__name__)
 
 # Trimmed, lower-cased message texts that ask for help, and the language to answer in.
 HELP_COMMANDS = {"hjälp": "sv", "/hjälp": "sv", "?": "sv", "help": "en", "/help": "en"}
@@ -157,7 +160,13 @@ class KompetensBot(ActivityHandler):
         await super().on_turn(turn_context)
         # Writes only if the turn changed the state (an answered question); help, welcome and empty
         # messages never load it, so they leave the stored context as it was.
-        await self._conversation_state.save_changes(turn_context)
+        try:
+            await self._conversation_state.save_changes(turn_context)
+        except Exception as error:
+            # The answer has been sent: a failed save (another instance wrote the conversation meanwhile,
+            # the store unreachable) costs only what the next follow-up can refer back to, never an apology
+            # after the answer.
+            log.warning("Could not save the conversation's context: %s", type(error).__name__)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         reply = await self.reply_to(clean_text(turn_context.activity), turn_context)
