@@ -78,7 +78,15 @@ def _hash_path_ids(text: str) -> str:
     return _ID_IN_PATH.sub(lambda m: m.group(1) + hash_id(m.group(2)), text)
 
 
-class TextFormatter(logging.Formatter):
+class _PrivateTracebacks(logging.Formatter):
+    """Tracebacks name URLs too ("Max retries exceeded with url: /v3/conversations/<id>/activities"): the
+    ids in them are hashed and a connector secret masked, as in access-log lines."""
+
+    def formatException(self, ei) -> str:  # noqa: N802 (logging's name)
+        return _hash_path_ids(super().formatException(ei))
+
+
+class TextFormatter(_PrivateTracebacks):
     """The classic line, with any extras appended as key=value."""
 
     def __init__(self) -> None:
@@ -94,7 +102,7 @@ class TextFormatter(logging.Formatter):
         return f"{head} {pairs}{newline}{rest}"
 
 
-class JsonFormatter(logging.Formatter):
+class JsonFormatter(_PrivateTracebacks):
     """One JSON object per record: time (UTC), level, logger, message, the extras, and a traceback."""
 
     def format(self, record: logging.LogRecord) -> str:

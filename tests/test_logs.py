@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -234,3 +235,16 @@ async def test_personal_data_reaches_neither_the_log_nor_the_store(
     assert teams_row.sections == web_row.sections == ("Aktörer > Almi",)
     assert teams_row.conversation == logs.hash_id(TEAMS_CONVERSATION)
     assert web_row.conversation == logs.hash_id(web_conversation)
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_tracebacks_do_not_name_conversations(log_format: str) -> None:
+    """requests puts the URL into its errors: a failed reply's traceback named the conversation."""
+    formatter = logs.formatter(log_format)
+    try:
+        raise ConnectionError("Max retries exceeded with url: /v3/conversations/a:1Bcd-conv/activities/7")
+    except ConnectionError:
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "Turn failed", None, sys.exc_info())
+    text = formatter.format(record)
+    assert "a:1Bcd-conv" not in text
+    assert "/v3/conversations/" in text
