@@ -50,6 +50,8 @@ QUESTIONS = Table(
             conversation TEXT                          -- salted hash of the conversation id
         )""",
         "CREATE INDEX IF NOT EXISTS questions_time ON questions (time)",
+        # Feedback finds the question it rates by conversation (handlers.feedback_store).
+        "CREATE INDEX IF NOT EXISTS questions_conversation ON questions (conversation)",
     ),
 )
 

@@ -134,3 +134,75 @@ def _azurite_port(process: Any, log_path: Path, timeout: float = 30.0) -> int:
             return int(found.group(1))
         time.sleep(0.05)
     pytest.fail(f"Azurite did not start: {log_path.read_text(errors='replace')[-2000:]}")
+
+
+# --- A real PostgreSQL (Debian's postgresql package), a throwaway cluster for the session ---
+
+
+class Postgres:
+    """A running throwaway cluster: `new_database()` gives each test an empty database of its own."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self._count = 0
+
+    def url(self, database: str) -> str:
+        return f"postgresql://kompetensbot@127.0.0.1:{self.port}/{database}"
+
+    def new_database(self) -> str:
+        import psycopg
+
+        self._count += 1
+        name = f"kb_test_{self._count}"
+        with psycopg.connect(self.url("postgres"), autocommit=True) as admin:
+            admin.execute(f"CREATE DATABASE {name}")
+        return self.url(name)
+
+
+def _postgres_bin() -> Path | None:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    return found[-1].parent if found else None
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """A real PostgreSQL on 127.0.0.1 and a free port (socket in its own temporary folder), trust auth, run
+    as the package's `postgres` user when the tests run as root (PostgreSQL refuses root); stopped and
+    deleted at the end. Skipped when it is not installed, unless CI is set: there these tests fail."""
+    import os
+    import shutil
+    import socket
+    import subprocess
+    import tempfile
+
+    bin_dir = _postgres_bin()
+    if bin_dir is None:
+        message = "PostgreSQL is not installed (apt-get install postgresql)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    folder = Path(tempfile.mkdtemp(prefix="kompetensbot-pg-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        shutil.chown(folder, "postgres", "postgres")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    data = folder / "data"
+
+    def run(*command: str) -> None:
+        done = subprocess.run([*as_user, *command], capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            pytest.fail(f"{command[0]} failed: {done.stdout[-1500:]}{done.stderr[-1500:]}")
+
+    run(str(bin_dir / "initdb"), "-D", str(data), "-U", "kompetensbot", "--auth=trust", "-E", "UTF8",
+        "--locale=C", "-N")  # fmt: skip
+    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+    run(str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "start")
+    try:
+        yield Postgres(port)
+    finally:
+        subprocess.run([*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
+                       capture_output=True, timeout=60)  # fmt: skip
+        shutil.rmtree(folder, ignore_errors=True)

@@ -1,4 +1,5 @@
-"""The durable feedback store on a real SQLite file: what it keeps, what it scrubs, retention, threads."""
+"""The durable feedback store on a real SQLite file and a real PostgreSQL (tests/conftest.py `postgres`):
+what it keeps, what it scrubs, retention, threads. The same tests run on both."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from handlers.feedback_store import (
     DatabaseURL,
     FeedbackEntry,
     FeedbackStore,
+    StoreClosed,
     cleanup_context,
 )
 from index.config import ROOT, Config
@@ -35,11 +37,30 @@ def url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new, empty store: a SQLite file, or a database of its own on the session's real PostgreSQL."""
+    if request.param == "sqlite":
+        return url(tmp_path / "store.sqlite3")
+    return request.getfixturevalue("postgres").new_database()
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[FeedbackStore]:
-    opened = FeedbackStore.open(replace(Config(), database_url=url(tmp_path / "store.sqlite3")))
+def store(database_url: str) -> Iterator[FeedbackStore]:
+    opened = FeedbackStore.open(replace(Config(), database_url=database_url))
     yield opened
     opened.close()
+
+
+def everything_stored(database: Database) -> str:
+    """Every value of every table, as text: what an operator (or an attacker) with the database sees."""
+    return "\n".join(
+        repr(row) for table in database.tables for row in database.query(f"SELECT * FROM {table.name}")
+    )
+
+
+def sqlite_files(tmp_path: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in tmp_path.glob("store.sqlite3*"))
 
 
 def entry(**fields: object) -> FeedbackEntry:
@@ -88,11 +109,11 @@ def test_database_urls(raw: str, scheme: str, path: str) -> None:
         ("var/kb.sqlite3", "unknown scheme"),
         ("sqlite://", "sqlite:///PATH"),
         ("sqlite://host/kb.db", "no host"),
-        ("postgresql://kb:secret@db/kb", "not supported yet"),
+        ("postgresql://kb:secret@127.0.0.1:1/kb", "could not connect"),
     ],
 )
 def test_bad_database_urls_are_refused_clearly(raw: str, message: str) -> None:
-    with pytest.raises(ValueError, match=message) as error:
+    with pytest.raises((ValueError, ConnectionError), match=message) as error:
         Database.open(raw, (FEEDBACK,))
     assert "secret" not in str(error.value)
 
@@ -126,13 +147,22 @@ def test_write_and_read_back_scrubbed_and_hashed(store: FeedbackStore, tmp_path:
         "like", "", None, (), None,
     )  # fmt: skip
     assert store.entries(since=NOW + timedelta(milliseconds=500)) == [like]
-    # Nothing personal anywhere in the file.
-    raw = b"".join(p.read_bytes() for p in tmp_path.glob("store.sqlite3*"))
-    for personal in (b"070-123", b"anna@example", b"Anna Berg", b"850714", b"a:1personal"):
-        assert personal not in raw
+    # Nothing personal anywhere in the database (nor in the SQLite file's bytes).
+    stored, raw = everything_stored(store.database), sqlite_files(tmp_path)
+    for personal in ("070-123", "anna@example", "Anna Berg", "850714", "a:1personal"):
+        assert personal not in stored and personal.encode() not in raw
 
 
-def test_the_file_is_private_to_the_service_user(store: FeedbackStore, tmp_path: Path) -> None:
+def test_texts_with_percent_signs_and_question_marks_are_kept_as_written(store: FeedbackStore) -> None:
+    """PostgreSQL's driver reads % and placeholders specially; values must come back untouched."""
+    text = "Hur många % ? %s %(x)s ' ; DROP TABLE feedback; --"
+    store.add(entry(comment=text, question=text, sections=(text,)))
+    [stored] = store.entries()
+    assert (stored.comment, stored.question, stored.sections) == (text, text, (text,))
+
+
+def test_the_file_is_private_to_the_service_user(tmp_path: Path) -> None:
+    FeedbackStore.open(replace(Config(), database_url=url(tmp_path / "store.sqlite3"))).close()
     assert stat.S_IMODE((tmp_path / "store.sqlite3").stat().st_mode) == 0o600
 
 
@@ -147,8 +177,8 @@ def test_long_texts_are_capped(store: FeedbackStore) -> None:
     assert (len(stored.comment), len(stored.question or ""), len(stored.channel)) == (2000, 2000, 40)
 
 
-def test_the_salt_is_made_once_and_kept(tmp_path: Path) -> None:
-    config = replace(Config(), database_url=url(tmp_path / "s.db"))
+def test_the_salt_is_made_once_and_kept(database_url: str) -> None:
+    config = replace(Config(), database_url=database_url)
     first = FeedbackStore.open(config)
     hashed = first.database.hash_id("a:1personal")
     first.close()
@@ -169,15 +199,17 @@ def test_purge_deletes_what_is_older_than_the_retention_limit(store: FeedbackSto
     assert store.purge(NOW) == 1
     assert [e.question for e in store.entries()] == ["ny fråga"]
     assert store.purge(NOW) == 0
-    # secure_delete and a checkpoint: the purged text is gone from the file, not only unlinked.
-    raw = b"".join(p.read_bytes() for p in tmp_path.glob("store.sqlite3*"))
-    assert "gammal-fråga-markör".encode() not in raw
-    assert "ny fråga".encode() in raw
+    assert "gammal-fråga-markör" not in everything_stored(store.database)
+    if store.database.dialect.name == "sqlite":
+        # secure_delete and a checkpoint: the purged text is gone from the file, not only unlinked.
+        raw = sqlite_files(tmp_path)
+        assert "gammal-fråga-markör".encode() not in raw
+        assert "ny fråga".encode() in raw
 
 
 @session_loop
-async def test_the_server_purges_at_start_and_periodically(tmp_path: Path) -> None:
-    store = FeedbackStore.open(replace(Config(), database_url=url(tmp_path / "s.db")))
+async def test_the_server_purges_at_start_and_periodically(database_url: str) -> None:
+    store = FeedbackStore.open(replace(Config(), database_url=database_url))
     store.add(entry(time=datetime.now(UTC) - timedelta(days=100)))
     app = web.Application()
     app.cleanup_ctx.append(cleanup_context(store, interval=0.05))
@@ -191,7 +223,7 @@ async def test_the_server_purges_at_start_and_periodically(tmp_path: Path) -> No
         assert store.entries() == []  # and again while running
     finally:
         await client.close()
-    with pytest.raises(sqlite3.ProgrammingError):  # closed with the app
+    with pytest.raises(StoreClosed):  # closed with the app
         store.entries()
 
 
@@ -221,9 +253,9 @@ def test_many_threads_writing_at_once(store: FeedbackStore) -> None:
     assert len({e.conversation for e in stored}) == threads
 
 
-def test_two_connections_to_one_file(tmp_path: Path) -> None:
-    """Two processes (workers) open the same file: both write, both see everything, one salt."""
-    config = replace(Config(), database_url=url(tmp_path / "s.db"))
+def test_two_connections_to_one_database(database_url: str) -> None:
+    """Two processes (workers, instances) open the same store: both write, both see everything, one salt."""
+    config = replace(Config(), database_url=database_url)
     a, b = FeedbackStore.open(config), FeedbackStore.open(config)
     a.add(entry(conversation_id="c1"))
     b.add(entry(conversation_id="c1"))
@@ -267,3 +299,23 @@ def test_several_processes_open_a_new_database_at_once(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parent.parent
     processes = [subprocess.Popen([sys.executable, "-c", script], cwd=root) for _ in range(8)]
     assert [p.wait(60) for p in processes] == [0] * 8
+
+
+def test_a_store_made_before_the_question_log_gets_the_new_column(tmp_path: Path) -> None:
+    """A feedback table from before issue 9 (no question_id) is migrated at start, its rows kept."""
+    path = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(path)
+    old.execute(
+        "CREATE TABLE feedback (id INTEGER PRIMARY KEY, time TEXT NOT NULL, channel TEXT NOT NULL, "
+        "reaction TEXT NOT NULL, comment TEXT NOT NULL DEFAULT '', question TEXT, "
+        "sections TEXT NOT NULL DEFAULT '[]', conversation TEXT)"
+    )
+    old.execute(
+        "INSERT INTO feedback (time, channel, reaction) VALUES ('2025-06-01T12:00:00.000000Z', 'x', 'like')"
+    )
+    old.commit()
+    old.close()
+    store = FeedbackStore.open(replace(Config(), database_url=url(path)))
+    store.add(entry(time=NOW + timedelta(seconds=1)))
+    assert [(e.reaction, e.question_id) for e in store.entries()] == [("like", None), ("dislike", None)]
+    store.close()

@@ -45,6 +45,7 @@ from handlers.botframework import teams
 from handlers.dialogue import Context
 from handlers.metrics import Metrics
 from handlers.qa import MAX_QUESTION_CHARS
+from handlers.question_log import QuestionLog
 from index.text import detect_language
 
 log = logging.getLogger(__name__)
@@ -144,6 +145,7 @@ class KompetensBot(ActivityHandler):
         conversation_state: ConversationState | None = None,
         feedback_log: teams.FeedbackLog | None = None,
         metrics: Metrics | None = None,
+        question_log: QuestionLog | None = None,
     ) -> None:
         super().__init__()
         self._qa = qa
@@ -155,6 +157,8 @@ class KompetensBot(ActivityHandler):
         self._welcomed = self._conversation_state.create_property(WELCOMED_PROPERTY)
         # The 👍/👎 feedback Teams users give on answers (also logged at INFO, one JSON line each).
         self.feedback_log = feedback_log if feedback_log is not None else teams.FeedbackLog()
+        # Every answered, partial or declined question, scrubbed (handlers.question_log); None: not logged.
+        self.question_log = question_log
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         await super().on_turn(turn_context)
@@ -206,7 +210,12 @@ class KompetensBot(ActivityHandler):
             answer = await answer_async(question, context)
         else:
             answer = await asyncio.to_thread(qa.answer, question, context)
-        self.metrics.answer(answer.outcome, turn_context.activity.channel_id, time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        channel = turn_context.activity.channel_id
+        self.metrics.answer(answer.outcome, channel, seconds)
+        if self.question_log is not None:  # queued on the store's thread; a failure is only a warning
+            conversation = turn_context.activity.conversation
+            self.question_log.record(question, answer, channel, conversation and conversation.id, seconds)
         await self._context.set(turn_context, answer.context.to_dict())
         note = messages.truncated_note(MAX_QUESTION_CHARS, answer.lang) if truncated else ""
         turn_context.turn_state[ANSWERED_QUESTION] = (question, answer)  # for feedback on it, on any channel

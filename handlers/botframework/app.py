@@ -34,6 +34,7 @@ from handlers.botframework.auth import TokenGate
 from handlers.botframework.state import make_storage
 from handlers.engine import LiveEngine
 from handlers.feedback_store import FeedbackStore
+from handlers.question_log import QuestionLog
 from index.config import Config
 from index.text import detect_language
 
@@ -303,6 +304,7 @@ def create_app(config: Config, qa_loader: QALoader, storage: Storage | None = No
         ConversationState(storage),
         teams.FeedbackLog(store=store, metrics=metrics),
         metrics,
+        QuestionLog(store.database),  # same database, same retention, same salt
     )
     app.router.add_post("/api/messages", handle_messages)
     app.router.add_get("/healthz", handle_healthz)
