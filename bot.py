@@ -7,6 +7,10 @@ python bot.py index build          build the index (done automatically when miss
 python bot.py eval FILE            dev-set metrics
 python bot.py bench                latency numbers
 python bot.py teams-package --app-id GUID --domain HOST --version X.Y.Z   the Teams app package (zip)
+python bot.py report [--since 30d] --out report.html [--csv DIR]   what is asked, for the content owners
+python bot.py knowledge import FILE.pdf|FILE.docx --out PATH   a revised plan into the curated Markdown
+python bot.py knowledge diff OLD NEW      what a revised plan changes
+python bot.py knowledge check PATH        the release check of a revised plan, before `index build`
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import argparse
 import json
 import logging
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from index.config import Config
@@ -101,6 +106,22 @@ def _parser() -> argparse.ArgumentParser:
     teams.add_argument("--domain", required=True, help="botens värdnamn, utan https:// och sökväg")
     teams.add_argument("--version", required=True, help="appens version, x.y.z; höj för varje uppladdning")
     teams.add_argument("--out", type=Path, default=Path("dist/kompetensbot-teams.zip"), help="zip-filen")
+    report = sub.add_parser("report", parents=[common], help="rapport över frågor och tummar (en HTML-fil)")
+    report.add_argument("--since", type=_period, default="30d", help="perioden bakåt från nu: 7d, 30d, 12w")
+    report.add_argument("--out", type=Path, required=True, help="HTML-filen att skriva")
+    report.add_argument("--csv", type=Path, help="skriv även frågorna och tummarna som CSV i den här mappen")
+    knowledge = sub.add_parser("knowledge", help="hantera planens kunskapsfil")
+    actions = knowledge.add_subparsers(dest="action", required=True)
+    importing = actions.add_parser("import", help="gör om en reviderad plan (PDF eller .docx) till Markdown")
+    importing.add_argument("file", type=Path, help="planen som PDF eller Word-fil (.docx)")
+    importing.add_argument("--out", type=Path, required=True, help="Markdown-filen att skriva")
+    diff = actions.add_parser("diff", help="vad en reviderad plan ändrar (avsnitt, aktörer, insatsområden)")
+    diff.add_argument("old", type=Path, help="den gamla planen (Markdown)")
+    diff.add_argument("new", type=Path, help="den nya planen (Markdown)")
+    check = actions.add_parser("check", parents=[common], help="kontrollera en reviderad plan före bytet")
+    check.add_argument("plan", type=Path, help="den nya planen (Markdown); --knowledge är den som gäller nu")
+    check.add_argument("--eval", type=Path, nargs="*", help="frågefiler (standard: dev.jsonl, tests/data)")
+    check.add_argument("--limit", type=int, help="högst så många frågor per fil")
     return parser
 
 
@@ -256,6 +277,73 @@ def cmd_teams_package(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_knowledge(config: Config, args: argparse.Namespace) -> int:
+    if args.action in ("diff", "check"):
+        return cmd_knowledge_diff(args) if args.action == "diff" else cmd_knowledge_check(config, args)
+    from index.importer import ImportRefused, import_plan
+
+    try:
+        imported = import_plan(args.file)
+    except ImportRefused as error:
+        print(f"Fel: {error}", file=sys.stderr)
+        return 2
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    partial = args.out.with_name(args.out.name + ".tmp")
+    partial.write_text(imported.markdown, encoding="utf-8")
+    partial.replace(args.out)  # a reader never sees half a plan
+    print(f"Importerade {args.file} till {args.out}")
+    print("\n".join(imported.report.lines()))
+    return 0
+
+
+def cmd_knowledge_diff(args: argparse.Namespace) -> int:
+    from index.knowledge import load_document
+    from index.revision import compare, report
+
+    try:
+        old, new = load_document(args.old), load_document(args.new)
+    except (OSError, UnicodeDecodeError) as error:
+        print(f"Fel: planen går inte att läsa ({error})", file=sys.stderr)
+        return 2
+    print("\n".join(report(compare(old, new), str(args.old), str(args.new))))
+    return 0
+
+
+def cmd_knowledge_check(config: Config, args: argparse.Namespace) -> int:
+    from handlers.release import check_release, default_eval_files
+
+    files = default_eval_files() if args.eval is None else args.eval
+    result = check_release(
+        args.plan, config, files, args.limit, lambda message: print(message, file=sys.stderr, flush=True)
+    )
+    print("\n".join(result.lines()))
+    if not result.ok:
+        print(f"Fel: {args.plan} godkändes inte: {' '.join(result.failures)}", file=sys.stderr)
+    return 0 if result.ok else 1
+
+
+def _period(text: str) -> timedelta:
+    from handlers.report import parse_since
+
+    try:
+        return parse_since(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def cmd_report(config: Config, args: argparse.Namespace) -> int:
+    from handlers.report import write_report
+
+    try:
+        report = write_report(config, args.since, args.out, args.csv)
+    except (OSError, ValueError) as error:  # the store cannot be opened, the file cannot be written
+        print(f"Fel: {error}", file=sys.stderr)
+        return 2
+    print(report.summary())
+    print(f"Rapport: {args.out}" + (f" (CSV i {args.csv})" if args.csv else ""))
+    return 0
+
+
 COMMANDS = {
     "serve": cmd_serve,
     "ask": cmd_ask,
@@ -264,6 +352,8 @@ COMMANDS = {
     "eval": cmd_eval,
     "bench": cmd_bench,
     "teams-package": cmd_teams_package,
+    "report": cmd_report,
+    "knowledge": cmd_knowledge,
 }
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 """Realistic test documents made from the curated plan: a two-column A4 PDF and a Word file.
 
 The PDF is laid out like the printed plan: a title page, two columns with section headings across both,
-running footers ("Förord | Region Örebro län 7"), a running header, page numbers and automatic Swedish
-hyphenation (WeasyPrint). The DOCX has real heading styles (Title, Heading 1-3), list styles, the source's
-page breaks and a footer. Both are generated in the test set-up and never committed.
+running footers ("Förord | Region Örebro län 7") whose numbers are not the physical pages (the cover counts
+as page 4, unnumbered), a running header and automatic Swedish hyphenation (WeasyPrint). The DOCX has real
+heading styles (Title, Heading 1-3), list styles, the source's page breaks and a footer. Both are generated
+in the test set-up and never committed.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ CSS = """
   @top-right { content: "Regional handlingsplan för kompetensförsörjning"; font: 8pt 'Liberation Sans'; }
   @bottom-right { content: string(section) " | Region Örebro län  " counter(page);
                   font: 8pt 'Liberation Sans'; } }
-@page :first { @top-right { content: none; } @bottom-right { content: none; } }
+@page :first { counter-reset: page 4; @top-right { content: none; } @bottom-right { content: none; } }
 body { font: 10pt/1.35 'Liberation Serif'; columns: 2; column-gap: 9mm; }
 p, li { hyphens: auto; text-align: justify; margin: 0 0 6pt 0; }
 h1 { font: bold 26pt 'Liberation Sans'; column-span: all; break-after: page; margin-top: 60mm; }
@@ -49,8 +50,9 @@ def markdown_blocks(markdown: str) -> list[tuple[str, int, str]]:
     return blocks
 
 
-def plan_html(markdown: str) -> str:
-    parts = ['<html lang="sv"><head><meta charset="utf-8"><style>', CSS, "</style></head><body>"]
+def plan_html(markdown: str, columns: int = 2) -> str:
+    css = CSS.replace("columns: 2;", f"columns: {columns};")
+    parts = ['<html lang="sv"><head><meta charset="utf-8"><style>', css, "</style></head><body>"]
     open_list = ""
     for kind, level, text in markdown_blocks(markdown):
         tag = {"bullet": "ul", "number": "ol"}.get(kind, "")
@@ -72,10 +74,10 @@ def plan_html(markdown: str) -> str:
     return "\n".join(parts)
 
 
-def write_plan_pdf(markdown: str, path: Path) -> Path:
+def write_plan_pdf(markdown: str, path: Path, columns: int = 2) -> Path:
     import weasyprint  # test-only dependency (the dev extra)
 
-    weasyprint.HTML(string=plan_html(markdown)).write_pdf(path)
+    weasyprint.HTML(string=plan_html(markdown, columns)).write_pdf(path)
     return path
 
 
