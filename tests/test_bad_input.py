@@ -287,7 +287,7 @@ def _other_routes() -> list[Case]:
 CASES = _raw_bodies() + _fields() + _hostile() + _activity_types() + _other_routes()
 
 
-def test_the_table_is_large() -> None:
+async def test_the_table_is_large() -> None:
     assert len(CASES) >= 150
     assert len({c.name for c in CASES}) == len(CASES)
 
