@@ -278,8 +278,14 @@ def cmd_teams_package(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_knowledge(config: Config, args: argparse.Namespace) -> int:
-    if args.action in ("diff", "check"):
-        return cmd_knowledge_diff(args) if args.action == "diff" else cmd_knowledge_check(config, args)
+    if args.action == "diff":
+        return cmd_knowledge_diff(args)
+    if args.action == "check":
+        return cmd_knowledge_check(config, args)
+    return cmd_knowledge_import(args)
+
+
+def cmd_knowledge_import(args: argparse.Namespace) -> int:
     from index.importer import ImportRefused, import_plan
 
     try:
