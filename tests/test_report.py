@@ -55,13 +55,15 @@ def plan_sections() -> list[str]:
     return [s.name for s in load_document(Config().knowledge_path).sections if s.blocks]
 
 
-def open_store(path: Path) -> tuple[Config, FeedbackStore, QuestionLog]:
-    config = replace(Config(), database_url=f"sqlite:///{path}")
+def open_store(path: Path | str) -> tuple[Config, FeedbackStore, QuestionLog]:
+    """The store at a SQLite file's path, or at a database URL (PostgreSQL)."""
+    url = path if isinstance(path, str) else f"sqlite:///{path}"
+    config = replace(Config(), database_url=url)
     store = FeedbackStore.open(config)
     return config, store, QuestionLog(store.database)
 
 
-def write_log(path: Path, end: datetime) -> tuple[Config, SampleLog]:
+def write_log(path: Path | str, end: datetime) -> tuple[Config, SampleLog]:
     """The generated month, plus hostile text and one question from before the period."""
     config, store, log = open_store(path)
     sample = write_sample_log(store, log, end, days=DAYS)
@@ -261,3 +263,17 @@ def test_csv_cells_never_start_a_formula() -> None:
         "Vad gör Almi?",
     ]
     assert _cell(-5) == "-5" and _cell(None) == "" and _cell(("A > B",)) == '["A > B"]'
+
+
+def test_the_report_reads_postgresql_the_same_way(
+    postgres, generated: tuple[SampleLog, Report], e5, plan_sections: list[str]
+) -> None:
+    """Several instances share a PostgreSQL store: the same log there gives the same report."""
+    config, _ = write_log(postgres.new_database(), END)
+    store = FeedbackStore.open(config)
+    try:
+        report = build_report(store, plan_sections, e5, timedelta(days=30), now=END)
+    finally:
+        store.close()
+    assert report.summary() == generated[1].summary()
+    assert report.figures.total == generated[1].figures.total
