@@ -385,7 +385,7 @@ async def test_hanging_key_endpoint_rejects_fast_and_keeps_the_loop_free(
     seconds = sorted(s for _, s in results)
     assert seconds[len(seconds) // 2] < 0.01
     assert seconds[int(len(seconds) * 0.95)] < FAST
-    assert lag < 0.1
+    assert lag < 0.5  # a loop blocked by the hanging download would lag by its 5 s timeout
     assert results[-1][0].reason == "signing keys not available yet"
     assert server.hits["bf"] == 1  # the one hanging download; requests did not start more
     started = time.perf_counter()

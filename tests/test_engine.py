@@ -192,6 +192,7 @@ def test_readers_never_see_a_gap_while_it_switches(builds: Builds, live: LiveEng
     for generation in range(2, 7):
         builds.build()
         wait_for(lambda g=generation: live.generation == g)
+    wait_for(lambda: "engine-6" in seen)  # the reader may not have run since the last switch
     stop.set()
     reader.join()
     assert None not in seen
