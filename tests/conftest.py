@@ -206,3 +206,39 @@ def postgres() -> Iterator[Postgres]:
         subprocess.run([*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
                        capture_output=True, timeout=60)  # fmt: skip
         shutil.rmtree(folder, ignore_errors=True)
+
+
+# --- The feedback store and question log, on SQLite and on the real PostgreSQL ---------------------------
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new, empty store: a SQLite file, or a database of its own on the session's real PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    return request.getfixturevalue("postgres").new_database()
+
+
+@pytest.fixture
+def store(database_url: str):
+    from handlers.feedback_store import FeedbackStore
+
+    opened = FeedbackStore.open(replace(Config(), database_url=database_url))
+    yield opened
+    opened.close()
+
+
+def everything_stored(database: Any) -> str:
+    """Every value of every table, as text: what an operator (or an attacker) with the database sees."""
+    return "\n".join(
+        repr(row) for table in database.tables for row in database.query(f"SELECT * FROM {table.name}")
+    )
+
+
+def free_port() -> int:
+    """A free TCP port on loopback, for a server process the test starts."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

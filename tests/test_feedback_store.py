@@ -8,7 +8,6 @@ import sqlite3
 import stat
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from conftest import everything_stored
 
 from handlers.feedback_store import (
     FEEDBACK,
@@ -37,26 +37,6 @@ def url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A new, empty store: a SQLite file, or a database of its own on the session's real PostgreSQL."""
-    if request.param == "sqlite":
-        return url(tmp_path / "store.sqlite3")
-    return request.getfixturevalue("postgres").new_database()
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[FeedbackStore]:
-    opened = FeedbackStore.open(replace(Config(), database_url=database_url))
-    yield opened
-    opened.close()
-
-
-def everything_stored(database: Database) -> str:
-    """Every value of every table, as text: what an operator (or an attacker) with the database sees."""
-    return "\n".join(
-        repr(row) for table in database.tables for row in database.query(f"SELECT * FROM {table.name}")
-    )
 
 
 def sqlite_files(tmp_path: Path) -> bytes:

@@ -12,7 +12,6 @@ import asyncio
 import itertools
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,7 +24,7 @@ from typing import Any
 import aiohttp
 import pytest
 from azure.storage.blob.aio import ContainerClient
-from conftest import ROOT
+from conftest import ROOT, free_port
 from connector import FakeConnector
 
 from handlers.botframework.state import blob_name
@@ -48,12 +47,6 @@ class Instance:
 
     def tail(self) -> str:
         return f"--- {self.name} log ---\n{self.log.read_text(errors='replace')[-3000:]}"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def spawn(name: str, env: dict[str, str], workdir: Path) -> Instance:

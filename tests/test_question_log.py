@@ -5,13 +5,11 @@ linked to its question, retention, and logging that never fails an answer."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from conftest import Start
+from conftest import Start, everything_stored
 from connector import FakeConnector
 from test_server_e2e import emulator_activity
 
@@ -29,25 +27,6 @@ ALMI = Source("a1", "Aktörer > Almi", 24, "Almi erbjuder lån.", 0.9)
 RUS = Source("r1", "Bakgrund > RUS", 5, "RUS 2018–2030.", 0.8)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'store.sqlite3'}"
-    return request.getfixturevalue("postgres").new_database()
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[FeedbackStore]:
-    opened = FeedbackStore.open(replace(Config(), database_url=database_url))
-    yield opened
-    opened.close()
-
-
-def everything_stored(store: FeedbackStore) -> str:
-    database = store.database
-    return "\n".join(
-        repr(row) for table in database.tables for row in database.query(f"SELECT * FROM {table.name}")
-    )
 
 
 class OutcomeQA:
@@ -85,7 +64,7 @@ def test_a_question_is_kept_scrubbed_and_hashed(store: FeedbackStore) -> None:
     )  # fmt: skip
     assert row.question == "Jag heter [namn], ring [telefon] eller [e-post]. Vad gör Almi?"
     assert row.conversation == store.database.hash_id("a:1personal")
-    stored = everything_stored(store)
+    stored = everything_stored(store.database)
     for personal in ("Anna Berg", "070-123", "anna@example", "a:1personal"):
         assert personal not in stored
 
@@ -110,7 +89,7 @@ def test_questions_are_purged_with_the_feedback(store: FeedbackStore) -> None:
         store.add(FeedbackEntry("dislike", "webchat", question=text, time=NOW - timedelta(days=days)))
     assert store.database.purge(NOW) == {"feedback": 1, "questions": 1}
     assert [q.question for q in questions.entries()] == ["ny fråga"]
-    assert "gammal-fråga-markör" not in everything_stored(store)
+    assert "gammal-fråga-markör" not in everything_stored(store.database)
 
 
 def test_feedback_is_linked_to_the_question_it_rates(store: FeedbackStore) -> None:

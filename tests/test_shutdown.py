@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from conftest import free_port
 from connector import FakeConnector
 
 from index.config import Config
@@ -23,12 +23,6 @@ ROOT = Path(__file__).resolve().parent.parent
 PERSONAL = ("Anna Andersson", "anna.andersson@example.se", "070-123 45 67", "19800101-1234")
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 async def _healthy(url: str, process: subprocess.Popen, timeout: float = 120.0) -> None:
@@ -65,7 +59,7 @@ async def test_sigterm_with_turns_in_flight_stops_within_ten_seconds(
     real_qa: object, real_config: Config, tmp_path: Path
 ) -> None:
     """`real_qa` builds the session's index, which the server process then loads."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "KOMPETENSBOT_INDEX_DIR": str(real_config.index_dir),
