@@ -32,6 +32,12 @@ class Source:
         where = self.section.replace(" > ", " › ")
         return f"{where}, s. {self.page}" if self.page is not None else where
 
+    @property
+    def short_label(self) -> str:
+        """The innermost heading and the page, for a quote inside an answer: "Almi, s. 24"."""
+        where = self.section.rsplit(" > ", 1)[-1]
+        return f"{where}, s. {self.page}" if self.page is not None else where
+
 
 @dataclass
 class Answer:

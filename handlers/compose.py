@@ -35,6 +35,7 @@ class Texts:
     lead: str
     decline: str
     partial_lead: str
+    related: str  # before the further sentences an extract answer brings from elsewhere in the plan
 
 
 SWEDISH = Texts(
@@ -45,6 +46,7 @@ SWEDISH = Texts(
         "finansiering."
     ),
     partial_lead="Det här säger planen om ämnet:",
+    related="Planen säger också:",
 )
 ENGLISH = Texts(
     lead="The plan says (in Swedish):",
@@ -54,6 +56,7 @@ ENGLISH = Texts(
         "the action areas and funding."
     ),
     partial_lead="This is what the plan says on the subject (in Swedish):",
+    related="The plan also says:",
 )
 
 
@@ -89,7 +92,7 @@ class Composer:
         context = Context(query.question, topic, actor)
         return Answer(
             query.original,
-            draft.body,
+            _with_related(draft, texts),
             ANSWERED,
             draft.cited,
             retrieved,
@@ -148,7 +151,7 @@ class Composer:
         topic = draft.cited[0].section.rsplit(" > ", 1)[-1].rstrip("*")
         return Answer(
             query.original,
-            draft.body,
+            _with_related(draft, texts),
             PARTIAL,
             draft.cited,
             retrieved,
@@ -166,6 +169,13 @@ class Composer:
             return []
         named = [a.name for a in self.actors.find(draft.body)]
         return self.suggester.suggest([s.section for s in draft.cited], named)
+
+
+def _with_related(draft: Draft, texts: Texts) -> str:
+    """The answer, then what the plan also says: a list of further sentences, each with its source."""
+    if not draft.related:
+        return draft.body
+    return f"{draft.body}\n\n{texts.related}\n" + "\n".join(draft.related)
 
 
 def _contact_lines(document: Document) -> tuple[str, str]:

@@ -128,7 +128,7 @@ class QA:
         return await loop.run_in_executor(self._threads, self._finish, query, mix(query, vectors), context)
 
     def _finish(self, query: Query, vector: np.ndarray, context: Context | None) -> Answer:
-        ranking = self.searcher.rank(vector, query.terms, query.chapter)
+        ranking = self.searcher.rank(vector, query.terms, query.chapter, lang=query.lang)
         answer = self.composer.compose(query, vector, ranking)
         if not answer.answered and context is not None:
             answer.context = context  # a turn that does not answer keeps the thread
@@ -137,7 +137,7 @@ class QA:
     def judge(self, question: str) -> Evidence:
         """The answerability evidence for a question, without composing an answer (for `eval --curve`)."""
         query = self.analyser.analyse(question)
-        ranking = self.searcher.rank(self.embed(query), query.terms, query.chapter)
+        ranking = self.searcher.rank(self.embed(query), query.terms, query.chapter, lang=query.lang)
         return self.composer.judge(query, ranking)
 
     def embed(self, query: Query) -> np.ndarray:

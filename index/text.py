@@ -45,6 +45,7 @@ SWEDISH_FUNCTION_WORDS = frozenset(
     varje vars vart vem vi vid vilka vilken vilket vår våra vårt än är åt över också även ännu enligt
     gör göra säger står stå hur mycket många någon finns fanns blir får kan måste ska mig oss er vill
     dom ngn nåt nån sån sånt
+    ge ger gav gett sort sorts sortens slag slags typ
     """.split()
 )
 # Words that ask about the document itself rather than its content.

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from handlers import compose
 from handlers.answer_types import ANSWERED, DECLINED, PARTIAL, Answer
 from handlers.answerability import THRESHOLD
 from handlers.evaluation import Case, curve
@@ -48,10 +49,14 @@ PLAN_PLAIN = _plain(PLAN)
 
 
 def plan_sentences(body: str) -> list[str]:
-    """The sentences of an answer body (list markers and bold headings stripped)."""
+    """The sentences of an answer body: list markers, the bot's framing of what the plan also says, and a
+    related sentence's place ("(Almi, s. 27)") stripped."""
     sentences = []
     for line in body.splitlines():
-        line = re.sub(r"^\s*- ", "", line).strip()
+        if line in (compose.SWEDISH.related, compose.ENGLISH.related):
+            continue
+        line = re.sub(r"^\s*- ", "", line)
+        line = re.sub(r" \([^()]*, s\. \d+\)$", "", line).strip()
         if line:
             sentences += split_sentences(line)
     return sentences
@@ -470,7 +475,6 @@ def test_a_list_question_naming_a_chapter_gets_that_chapters_list(real_qa) -> No
     assert "Bristyrkesutbildningar i samverkan" in answer.body  # the Sammanfattning's wording of item 2
 
 
-@pytest.mark.xfail(strict=True, reason="declined (score -1.28), though the foreword is signed")
 def test_who_signed_the_foreword(real_qa) -> None:
     answer = real_qa.answer("Vilken politiker har undertecknat förordet?")
     assert answer.outcome == ANSWERED

@@ -16,8 +16,11 @@ from index.store import Sentence
 
 @dataclass
 class Draft:
-    body: str
+    body: str  # what answers the question
     cited: list[Source] = field(default_factory=list)
+    # Further sentences from elsewhere in the plan that rank nearly as well, best first: shown after the
+    # answer as what the plan also says, never taken as holding what the question specifically asks.
+    related: list[str] = field(default_factory=list)
 
 
 def markdown_escape(text: str) -> str:
