@@ -347,3 +347,67 @@ def test_a_paragraph_split_between_chunks_keeps_its_next_sentence_and_cites_both
     assert boundaries, "the plan has paragraphs longer than a chunk"
     for i in boundaries:
         assert i + 1 in extractive._around(i)
+
+
+def _extractive(real_qa):
+    from handlers.strategies.extract import Extractive
+
+    sentences = real_qa.searcher.stored.sentences
+    return Extractive(real_qa.searcher, [frozenset()] * len(sentences))
+
+
+def test_further_sentences_are_the_next_best_within_the_margin(real_qa) -> None:
+    """What the plan also says: the next best sentences, best first, no headings, nothing twice, none that
+    scores further below the best than the margin, and no more than the limit."""
+    from handlers.strategies import extract
+
+    extractive = _extractive(real_qa)
+    sentences = extractive.sentences
+    plain = [i for i, s in enumerate(sentences) if s.kind == "sentence" and len(s.text) < 150]
+    heading = next(i for i, s in enumerate(sentences) if s.kind == "heading")
+    best, a, b, c, d, far = plain[0], plain[10], plain[20], plain[30], plain[40], plain[50]
+    scores = np.zeros(len(sentences), dtype=np.float32)
+    top = 3.0  # a heading, then four sentences each a little lower, and one far below
+    lower = [top - step for step in (0.1, 0.2, 0.3, 0.4, 0.5)]
+    scores[[best, heading, a, b, c, d, far]] = [top, *lower, -9.0]
+    order = [int(i) for i in np.argsort(-scores, kind="stable")[: extract.CANDIDATES]]
+    assert extractive._further(order, scores, [best]) == [a, b, c][: extract.MAX_FURTHER]
+    assert extractive._further(order, scores, [best, a]) == [b, c, d][: extract.MAX_FURTHER]
+    scores[[a, b, c, d]] = top - extract.FURTHER_MARGIN - 0.01
+    assert extractive._further(order, scores, [best]) == []
+
+
+def test_related_sentences_are_the_plans_with_their_place_and_cited(real_qa) -> None:
+    from handlers.compose import SWEDISH
+    from handlers.strategies.extract import MAX_FURTHER
+
+    answer = real_qa.answer("Hur kan skolan samarbeta med arbetslivet mot diskriminering?")
+    assert answer.answered
+    main, related = answer.body.split(f"\n\n{SWEDISH.related}\n")
+    lines = related.splitlines()
+    assert 1 <= len(lines) <= MAX_FURTHER
+    plan = {s.text for s in real_qa.searcher.stored.sentences}
+    places = {s.short_label for s in answer.sources}
+    for line in lines:
+        quote, place = line.removeprefix("- ").rsplit(" (", 1)
+        assert quote.replace("\\*", "*") in plan
+        assert place.rstrip(")") in places  # each related sentence's passage is cited
+        assert quote not in main
+
+
+@pytest.mark.parametrize("question", ["När antogs RUS?", "Vad innebär validering?", "Vem äger Almi?"])
+def test_an_answer_that_holds_the_fact_asked_brings_nothing_more(real_qa, question: str) -> None:
+    from handlers.compose import SWEDISH
+
+    answer = real_qa.answer(question)
+    assert answer.answered
+    assert SWEDISH.related not in answer.body
+
+
+def test_a_sentence_that_defines_a_term_is_found_in_folded_text() -> None:
+    from handlers.strategies.extract import _defines
+
+    assert _defines("Validering är ett verktyg som många kan nyttja.", "validering")
+    assert _defines("Förmobilisering innebär att …", "förmobilisering")
+    assert _defines("Arbetsplatsförlagt lärande (APL) ger eleverna …", "APL")
+    assert not _defines("Validering kan användas vid omställning.", "validering")

@@ -12,6 +12,7 @@ import pytest
 from index.chunk import Chunk
 from index.glossary import Glossary, Translation
 from index.search import (
+    LEXICAL_SCALE,
     W_HEADING,
     W_LEXICAL_PASSAGE,
     W_LEXICAL_SENTENCE,
@@ -218,6 +219,19 @@ def test_lexical_terms_add_their_relative_bm25(searcher, embedder, question):
     assert sentence_part.max() == pytest.approx(W_LEXICAL_SENTENCE, abs=1e-5)
     assert with_words.chunk_lexical.max() > 0
     assert dense_only.chunk_lexical.max() == 0
+
+
+def test_an_english_questions_lexical_match_counts_less(searcher, embedder):
+    """English meets the plan's words only through the glossary: its lexical part is scaled down."""
+    question = "What does Almi offer companies?"
+    vector = embedder.query(question)
+    terms = searcher.query_terms(question)
+    dense_only = searcher.rank(vector, NO_TERMS).sentence_scores
+    swedish = searcher.rank(vector, terms, lang="sv").sentence_scores - dense_only
+    english = searcher.rank(vector, terms, lang="en").sentence_scores - dense_only
+    assert swedish.max() > 0
+    assert english == pytest.approx(LEXICAL_SCALE["en"] * swedish, abs=1e-5)
+    assert LEXICAL_SCALE["en"] < LEXICAL_SCALE["sv"] == 1.0
 
 
 def test_dense_and_lexical_both_matter(searcher, embedder):

@@ -79,6 +79,12 @@ def test_content_tokens_drop_swedish_and_english_stopwords():
     assert content_tokens("What does the plan say about skills?") == ["skills"]
 
 
+def test_light_verbs_and_kind_nouns_are_stopwords_in_both_languages():
+    # "give" and "kind/sort" were English stopwords; their Swedish counterparts carry no more meaning.
+    assert content_tokens("Vad kan den sortens stegvisa förflyttning ge?") == ["stegvisa", "forflyttning"]
+    assert content_tokens("What can that kind of gradual move give?") == ["gradual", "move"]
+
+
 def test_content_tokens_drop_one_letter_words():
     assert content_tokens("x y kompetens") == ["kompetens"]
 
