@@ -21,6 +21,9 @@ class Draft:
     # Further sentences from elsewhere in the plan that rank nearly as well, best first: shown after the
     # answer as what the plan also says, never taken as holding what the question specifically asks.
     related: list[str] = field(default_factory=list)
+    # Chosen by the plan's structure (a list, a section, steps), not by the ranking: its passages lead the
+    # retrieved ones.
+    structural: bool = False
 
 
 def markdown_escape(text: str) -> str:

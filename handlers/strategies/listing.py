@@ -66,7 +66,7 @@ class ListStrategy:
         sentence = self.sentences[best]
         chunk = self.searcher.chunks[sentence.chunk]
         if chunk.is_list and self._introduces_list(best):
-            return Draft(_display(chunk.text), [chunk_source(self.searcher, sentence.chunk)])
+            return Draft(_display(chunk.text), [chunk_source(self.searcher, sentence.chunk)], structural=True)
         section = self.document.section(chunk.section)
         children = self.document.children(section) if section else []
         if len(children) >= 2 and not self.searcher.is_continuation(sentence.chunk) and LEAD_IN.search(
@@ -74,7 +74,7 @@ class ListStrategy:
         ):
             names = "\n".join(f"- {c.path[-1].rstrip('*').strip()}" for c in children)
             body = f"{join([sentence])}\n\n{names}"
-            return Draft(body, [chunk_source(self.searcher, sentence.chunk)])
+            return Draft(body, [chunk_source(self.searcher, sentence.chunk)], structural=True)
         return None
 
     def steps(self, query: Query, ranking: Ranking) -> Draft | None:
@@ -90,7 +90,7 @@ class ListStrategy:
                     steps = f"{markdown_escape(self.sentences[opening].text)}\n\n{steps}"
                 body = steps
                 chunks = list(dict.fromkeys(self.sentences[i].chunk for i in dated))
-                return Draft(body, [chunk_source(self.searcher, c) for c in chunks])
+                return Draft(body, [chunk_source(self.searcher, c) for c in chunks], structural=True)
         return None
 
     def _opening(self, section: str) -> int:
@@ -134,7 +134,7 @@ class ListStrategy:
                 where = chunk_source(self.searcher, chunk_index)
                 page = entry.section.page if entry.section.page is not None else where.page
                 cited.append(type(where)(where.id, entry.section.name, page, parts[-1], 1.0))
-        return Draft("\n\n".join(parts), cited)
+        return Draft("\n\n".join(parts), cited, structural=True)
 
     def _first_chunk_under(self, section: str) -> int | None:
         """The section's first chunk, or its first sub-section's when it has no text of its own."""

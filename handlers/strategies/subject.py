@@ -78,4 +78,4 @@ class SubjectStrategy:
         if lines:
             also = ALSO_MENTIONS["en" if lang == "en" else "sv"].format(name=subject.name)
             body = f"{body}\n\n{also}\n" + "\n".join(lines)
-        return Draft(body, cited)
+        return Draft(body, cited, structural=True)
