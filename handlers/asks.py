@@ -441,8 +441,21 @@ class Ask:
     counted: str = ""  # a count's noun, folded: "personer" in "hur många personer har validerats"
     lang: str = "*"  # the cue's language: an English subject's words are not looked for in Swedish text
 
-    def satisfied_by(self, text: str) -> bool:
-        """Does an answer text (the plan's sentences) hold this kind of fact?"""
+    @property
+    def precise(self) -> bool:
+        """Whether the check names exactly what answers: the counted noun, a share, a phone number or an
+        e-mail address (not just any number or any name)."""
+        return bool(self.counted) or self.kind == "statistic" or self.asks_contact
+
+    @property
+    def asks_contact(self) -> bool:
+        return self.kind == "person" and CONTACT_PHRASE.search(_fold(self.phrase)) is not None
+
+    def satisfied_by(self, text: str, passage: str = "") -> bool:
+        """Does an answer text (the plan's sentences) hold this kind of fact? `passage`: the text around it,
+        which may name whom a contact is for ("Region Örebro län" above "Telefonnummer: 019-…")."""
+        if self.kind == "person":
+            return _person(self, text, passage)
         return SATISFIERS[self.kind](self, text)
 
     def note(self, lang: str) -> str:
@@ -659,6 +672,7 @@ DURATION = re.compile(
     r"|semesters?|terms?)\b"
 )
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+CONTACT_PHRASE = re.compile(r"telefon|phone|post|mejl|mail")  # a contact detail, not a person, is asked
 PHONE = re.compile(r"(?:\+46|\b0)\d{1,3}[-\s]?\d{2,3}(?:[\s-]?\d{2}){1,3}\b")
 # A lookahead, so pairs overlap: "Kontakta Anna Berg" yields "Kontakta Anna" and "Anna Berg".
 NAME = re.compile(r"\b(?=([A-ZÅÄÖÉ][a-zåäöéü]+(?:-[A-ZÅÄÖÉ][a-zåäöéü]+)?) ([A-ZÅÄÖÉ][a-zåäöéü]+)\b)")
@@ -717,11 +731,11 @@ def _duration(ask: Ask, text: str) -> bool:
     return bool(DURATION.search(text.lower()) or YEAR_RANGE.search(text))
 
 
-def _person(ask: Ask, text: str) -> bool:
-    if not _about_subject(ask, text):
+def _person(ask: Ask, text: str, passage: str = "") -> bool:
+    if not _about_subject(ask, f"{passage} {text}"):
         return False  # the region's number does not answer "Arbetsförmedlingen Lindesberg telefonnummer"
     contact = EMAIL.search(text) or PHONE.search(text)
-    if re.search(r"telefon|phone|post|mejl|mail", _fold(ask.phrase)):
+    if ask.asks_contact:
         return bool(contact)
     return bool(contact or _personal_name(text))
 

@@ -579,3 +579,21 @@ def test_in_scope_questions_are_not_flagged_or_are_satisfied_by_their_evidence()
         if not ask.satisfied_by(text):
             wrong.append((question, ask))
     assert wrong == []
+
+
+def test_a_contact_line_is_for_whom_its_passage_names():
+    ask = find_ask("Vilket telefonnummer har Region Örebro län?", "sv")
+    assert ask is not None and ask.kind == "person" and ask.asks_contact and ask.precise
+    card = "Region Örebro län\nUtbildning och arbetsmarknad\n- Telefonnummer: 019-602 70 00"
+    line = "Telefonnummer: 019-602 70 00"
+    assert not ask.satisfied_by(line)  # alone, the line does not say whose number it is
+    assert ask.satisfied_by(line, card)
+    assert not ask.satisfied_by(line, "Arbetsförmedlingen Lindesberg\n- Telefonnummer: 019-602 70 00")
+
+
+def test_only_checks_that_name_what_answers_are_precise():
+    assert Ask("count", "hur många folkhögskolor", "", counted="folkhogskol").precise
+    assert Ask("statistic", "vilken andel", "").precise
+    assert Ask("person", "e-postadress", "").precise
+    assert not Ask("person", "kontaktperson", "").precise  # any name would do
+    assert not Ask("date", "när", "").precise

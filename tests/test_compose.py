@@ -411,3 +411,32 @@ def test_a_sentence_that_defines_a_term_is_found_in_folded_text() -> None:
     assert _defines("Förmobilisering innebär att …", "förmobilisering")
     assert _defines("Arbetsplatsförlagt lärande (APL) ger eleverna …", "APL")
     assert not _defines("Validering kan användas vid omställning.", "validering")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Vilket telefonnummer har Region Örebro län för handlingsplanen?",
+        "What's the phone number of the Region Örebro län unit behind the plan?",
+    ],
+)
+def test_the_plans_contact_number_is_found_in_its_contact_card(real_qa, question: str) -> None:
+    """The number's line does not name the region, its passage does: the fact counts as about the region,
+    and a short passage (a contact card) is quoted whole."""
+    answer = real_qa.answer(question)
+    assert answer.answered
+    assert answer.sources[0].section == "Kontakt"
+    assert "019-602 70 00" in answer.body and "Utbildning och arbetsmarknad" in answer.body
+
+
+def test_a_short_passage_is_quoted_whole(real_qa) -> None:
+    from handlers.strategies.extract import SHORT_PASSAGE_CHARS
+
+    extractive = _extractive(real_qa)
+    searcher = real_qa.searcher
+    short = [i for i, c in enumerate(searcher.chunks) if len(c.text) <= SHORT_PASSAGE_CHARS]
+    assert short
+    for chunk in short:
+        own = [i for i in searcher.sentences_of(chunk) if extractive.sentences[i].kind != "heading"]
+        for i in own:
+            assert set(own) <= set(extractive._around(i))

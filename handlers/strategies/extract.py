@@ -27,6 +27,8 @@ MAX_FURTHER = 3
 FURTHER_MARGIN = 1.2
 SAME_PASSAGE_MARGIN = 0.3  # other sentences of the best passage this close join the answer
 MAX_SENTENCES = 4
+# A passage this short is quoted whole: its lines only make sense together (a contact card, a short list).
+SHORT_PASSAGE_CHARS = 250
 HEADING_FOLLOWERS = 2  # a heading is no answer alone: the sentences under it come along
 # Preferences among the best sentences, in fused-score units (about a tenth of the usual spread).
 NAMED_BONUS = 0.3  # names the actor the question names
@@ -35,6 +37,7 @@ FACT_BONUS = 0.3  # holds the fact asked for: a number for "how many", a definit
 # Holds the specific thing asked ("vilken andel" -> a share): without it the answer is only partial, so a
 # sentence that has it wins over a somewhat closer one that does not.
 ASK_BONUS = 1.0
+FACT_PASSAGES = 3  # the best passages whose every sentence is looked at for the fact asked
 DEFINING_VERBS = ("är", "innebär", "betyder")  # "Validering är …": compared folded, like the sentence
 
 
@@ -78,20 +81,28 @@ class Extractive:
     def _preferences(self, query: Query, ranking: Ranking) -> np.ndarray:
         """The ranking's scores, adjusted for what the question names and the kind of fact it asks for."""
         scores = ranking.sentence_scores.copy()
-        top = np.argsort(-scores, kind="stable")[: CANDIDATES * 2]
+        # The best sentences, and every sentence of the best passages: a short line that holds the fact
+        # asked for ("Telefonnummer: 019-…") may score low on its own in a passage that ranks first.
+        top = dict.fromkeys(np.argsort(-scores, kind="stable")[: CANDIDATES * 2].tolist())
+        for hit in ranking.hits[:FACT_PASSAGES]:
+            top.update(dict.fromkeys(self.searcher.sentences_of(hit.chunk_index)))
         named = {a.name for a in query.actors}
         # A check that names what it needs (the counted noun, a share) may pull far; a loose one ("any
         # number" for an English "how many") only a little, or any number would win.
-        precise = query.ask is not None and (bool(query.ask.counted) or query.ask.kind == "statistic")
+        precise = query.ask is not None and query.ask.precise
         ask_bonus = ASK_BONUS if precise else FACT_BONUS
         for i in top:
             keys = self._actor_keys[i]
-            if named and keys & named:
+            text = self.sentences[i].text
+            passage = self.searcher.chunks[self.sentences[i].chunk].text
+            holds_ask = query.ask is not None and query.ask.satisfied_by(text, passage)
+            # A contact detail is for whom its passage names (checked by the ask): it counts as naming them.
+            about_named = keys & named or (holds_ask and query.ask is not None and query.ask.kind == "person")
+            if named and about_named:
                 scores[i] += NAMED_BONUS
             elif named and keys:
                 scores[i] -= OTHER_NAMED_PENALTY
-            text = self.sentences[i].text
-            if query.ask is not None and query.ask.satisfied_by(text):
+            if holds_ask:
                 scores[i] += ask_bonus
             if query.defines and _defines(text, query.defines):
                 scores[i] += FACT_BONUS
@@ -103,8 +114,13 @@ class Extractive:
 
     def _around(self, best: int) -> list[int]:
         """The best sentence with the one after and the one before it in the same passage, as room allows;
-        a heading brings the sentences under it."""
+        a heading brings the sentences under it, and a short passage comes whole."""
         sentence = self.sentences[best]
+        if len(self.searcher.chunks[sentence.chunk].text) <= SHORT_PASSAGE_CHARS:
+            whole = self.searcher.sentences_of(sentence.chunk)
+            whole = [i for i in whole if self.sentences[i].kind != "heading"]
+            after = whole[-1] + 1  # the paragraph may go on in the next chunk
+            return whole + [after] if self._same_passage(best, after) else whole
         chosen = [best]
         length = len(sentence.text)
         wanted = HEADING_FOLLOWERS if sentence.kind == "heading" else 1
