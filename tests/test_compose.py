@@ -42,7 +42,6 @@ def test_answer_sentences_come_from_the_cited_passages(real_qa) -> None:
 # Off-topic questions the restructured engine (answerability score, handlers/answerability.py) answers
 # instead of declining. Reported to the lead; the assertion stands, these cases are expected to fail for now.
 ANSWERED_OFF_TOPIC = {
-    "o07": "a partial answer with the Kontakt section (a recommendation is asked; the score 1.01 is high)",
     "o17": "answered with 'Så, vad betyder globaliseringen …' (English, score 0.20)",
 }
 
@@ -167,6 +166,11 @@ def test_answerability_rule() -> None:
     assert english < middling
     assert evidence(_ranking(english), QueryTerms(WORDS, 0.0), "en").answerable
     assert not evidence(_ranking(english), QueryTerms(WORDS, 0.0), "sv").answerable
+    # Just under the English centre: answered when some of its words are the plan's (through the glossary),
+    # not when none is ("What's a good laptop for programming?").
+    below = CENTRE["en"] - 0.01
+    assert evidence(_ranking(below), QueryTerms(WORDS, 0.5), "en").answerable
+    assert not evidence(_ranking(below), QueryTerms(WORDS, 0.0), "en").answerable
 
 
 def test_answerability_evidence_parts() -> None:
@@ -177,9 +181,11 @@ def test_answerability_evidence_parts() -> None:
     assert judged.standout == pytest.approx(0.0)
     assert judged.agreement == 0.0
     assert judged.answerable == (judged.score >= THRESHOLD)
-    # English words are not the plan's, so coverage does not count for an English question.
+    # An English question's words meet the plan only through the glossary: its coverage counts, but less.
     full, none = QueryTerms(WORDS, 1.0), QueryTerms(WORDS, 0.0)
-    assert evidence(ranking, full, "en").score == evidence(ranking, none, "en").score
+    english_gain = evidence(ranking, full, "en").score - evidence(ranking, none, "en").score
+    swedish_gain = evidence(ranking, full, "sv").score - evidence(ranking, none, "sv").score
+    assert 0 < english_gain < swedish_gain
     # Agreement: the best dense passage among the best lexical ones; a sentence standing out adds evidence.
     agreeing = Ranking(
         [], np.zeros(3), np.array([0.80, 0.80, 0.85]), np.array([0.85, 0.80]), np.array([2.0, 0.0])
