@@ -373,10 +373,7 @@ PROCESS = [
         "Hur har arbetet med planen gått till, steg för steg?",
         marks=pytest.mark.xfail(strict=True, reason="declined (score -0.71)"),
     ),
-    pytest.param(
-        "How was the action plan drawn up?",
-        marks=pytest.mark.xfail(strict=True, reason="declined (score -0.57)"),
-    ),
+    "How was the action plan drawn up?",
 ]
 
 
