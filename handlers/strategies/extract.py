@@ -9,6 +9,8 @@ plan often says one thing in two places.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from handlers.answer_types import Source
@@ -38,7 +40,8 @@ FACT_BONUS = 0.3  # holds the fact asked for: a number for "how many", a definit
 # sentence that has it wins over a somewhat closer one that does not.
 ASK_BONUS = 1.0
 FACT_PASSAGES = 3  # the best passages whose every sentence is looked at for the fact asked
-DEFINING_VERBS = ("är", "innebär", "betyder")  # "Validering är …": compared folded, like the sentence
+DEFINING_VERBS = ("ar", "innebar", "betyder")  # "Validering är …", folded like the sentence it opens
+DEFINING_PHRASE = "(?:handlar (?:i grunden )?om|innebar|definieras|avses)"  # folded, after the term
 
 
 class Extractive:
@@ -204,7 +207,12 @@ class Extractive:
 
 
 def _defines(text: str, term: str) -> bool:
-    """Whether a sentence defines the term: spells out the abbreviation ("arbetsplatsförlagt lärande (APL)")
-    or opens with it ("Förmobilisering är …")."""
+    """Whether a sentence defines the term: spells out the abbreviation ("arbetsplatsförlagt lärande (APL)"),
+    opens with it ("Förmobilisering är …"), or says what it is about ("… handlar kompetensförsörjning i
+    grunden om att …", "… validering innebär att …")."""
     folded, key = fold(text), fold(term)
-    return f"({key})" in folded or folded.startswith(tuple(f"{key} {fold(verb)} " for verb in DEFINING_VERBS))
+    if f"({key})" in folded or folded.startswith(tuple(f"{key} {verb} " for verb in DEFINING_VERBS)):
+        return True
+    key = re.escape(key)
+    about = rf"\bhandlar {key}\b.{{0,30}}\bom\b|\b{key}\b.{{0,20}}\b{DEFINING_PHRASE}\b"
+    return re.search(about, folded) is not None
