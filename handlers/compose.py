@@ -17,7 +17,7 @@ from handlers.answer_types import ANSWERED, DECLINED, PARTIAL, Answer, Source
 from handlers.answerability import Evidence, evidence
 from handlers.dialogue import Context
 from handlers.query import Query
-from handlers.strategies import Draft, source
+from handlers.strategies import Draft, markdown_escape, source
 from handlers.strategies.extract import Extractive
 from handlers.strategies.listing import ListStrategy
 from handlers.strategies.subject import SubjectStrategy
@@ -185,7 +185,8 @@ def _with_related(draft: Draft, texts: Texts) -> str:
     """The answer, then what the plan also says: a list of further sentences, each with its source."""
     if not draft.related:
         return draft.body
-    return f"{draft.body}\n\n{texts.related}\n" + "\n".join(draft.related)
+    lines = [f"- {markdown_escape(text)} ({where.short_label})" for text, where in draft.related]
+    return f"{draft.body}\n\n{texts.related}\n" + "\n".join(lines)
 
 
 def _contact_lines(document: Document) -> tuple[str, str]:

@@ -18,9 +18,10 @@ from index.store import Sentence
 class Draft:
     body: str  # what answers the question
     cited: list[Source] = field(default_factory=list)
-    # Further sentences from elsewhere in the plan that rank nearly as well, best first: shown after the
-    # answer as what the plan also says, never taken as holding what the question specifically asks.
-    related: list[str] = field(default_factory=list)
+    # Further sentences from elsewhere in the plan that rank nearly as well, best first, with the passage each
+    # comes from: shown after the answer as what the plan also says, never taken as holding what the question
+    # specifically asks.
+    related: list[tuple[str, Source]] = field(default_factory=list)
     # Chosen by the plan's structure (a list, a section, steps), not by the ranking: its passages lead the
     # retrieved ones.
     structural: bool = False

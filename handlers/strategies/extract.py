@@ -13,9 +13,8 @@ import re
 
 import numpy as np
 
-from handlers.answer_types import Source
 from handlers.query import Query
-from handlers.strategies import Draft, join, markdown_escape, source
+from handlers.strategies import Draft, join, source
 from index.search import Hit, HybridSearcher, Ranking
 from index.store import Sentence
 from index.text import fold, stem, tokens
@@ -67,7 +66,7 @@ class Extractive:
         # A neighbour may sit across a chunk boundary (a long paragraph is split): its chunk is cited too.
         chunks = [self.sentences[best].chunk] + [self.sentences[i].chunk for i in [*chosen, *further]]
         cited = {chunk: source(self._hit(ranking, chunk)) for chunk in chunks}
-        related = [self._related_line(i, cited[self.sentences[i].chunk]) for i in further]
+        related = [(self.sentences[i].text, cited[self.sentences[i].chunk]) for i in further]
         return Draft(join(self.sentences[i] for i in chosen), list(cited.values()), related)
 
     def _settled(self, query: Query, chosen: list[int]) -> bool:
@@ -77,9 +76,6 @@ class Extractive:
         if query.ask is not None and query.ask.satisfied_by(" ".join(texts)):
             return True
         return bool(query.defines) and any(_defines(text, query.defines) for text in texts)
-
-    def _related_line(self, i: int, where: Source) -> str:
-        return f"- {markdown_escape(self.sentences[i].text)} ({where.short_label})"
 
     def _preferences(self, query: Query, ranking: Ranking) -> np.ndarray:
         """The ranking's scores, adjusted for what the question names and the kind of fact it asks for."""
@@ -119,9 +115,8 @@ class Extractive:
         """The best sentence with the one after and the one before it in the same passage, as room allows;
         a heading brings the sentences under it, and a short passage comes whole."""
         sentence = self.sentences[best]
-        if len(self.searcher.chunks[sentence.chunk].text) <= SHORT_PASSAGE_CHARS:
-            whole = self.searcher.sentences_of(sentence.chunk)
-            whole = [i for i in whole if self.sentences[i].kind != "heading"]
+        whole = [i for i in self.searcher.sentences_of(sentence.chunk) if self.sentences[i].kind != "heading"]
+        if whole and len(self.searcher.chunks[sentence.chunk].text) <= SHORT_PASSAGE_CHARS:
             after = whole[-1] + 1  # the paragraph may go on in the next chunk
             return whole + [after] if self._same_passage(best, after) else whole
         chosen = [best]
