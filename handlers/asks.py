@@ -672,6 +672,13 @@ DURATION = re.compile(
     r"|semesters?|terms?)\b"
 )
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+# The head words of the roles a person ask names ("regiondirektör" -> "direktor"), folded: a name answers
+# "Vem är X?" only next to the role X.
+ROLE_HEADS = (
+    "ordforande", "direktor", "rektor", "chef", "handlaggare", "projektledare", "samordnare", "landshovding",
+    "talesperson", "director", "chair", "principal", "manager", "rector", "chancellor", "president",
+    "coordinator", "governor", "ceo",
+)
 CONTACT_PHRASE = re.compile(r"telefon|phone|post|mejl|mail")  # a contact detail, not a person, is asked
 PHONE = re.compile(r"(?:\+46|\b0)\d{1,3}[-\s]?\d{2,3}(?:[\s-]?\d{2}){1,3}\b")
 # A lookahead, so pairs overlap: "Kontakta Anna Berg" yields "Kontakta Anna" and "Anna Berg".
@@ -737,6 +744,9 @@ def _person(ask: Ask, text: str, passage: str = "") -> bool:
     contact = EMAIL.search(text) or PHONE.search(text)
     if ask.asks_contact:
         return bool(contact)
+    role = next((head for head in ROLE_HEADS if head in _fold(ask.phrase)), "")
+    if role and role not in _fold(text):
+        return False  # a regionråd's name does not answer "Vem är regiondirektör?"
     return bool(contact or _personal_name(text))
 
 

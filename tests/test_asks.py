@@ -597,3 +597,12 @@ def test_only_checks_that_name_what_answers_are_precise():
     assert Ask("person", "e-postadress", "").precise
     assert not Ask("person", "kontaktperson", "").precise  # any name would do
     assert not Ask("date", "när", "").precise
+
+
+def test_a_name_answers_who_holds_a_role_only_next_to_that_role():
+    ask = find_ask("vem ar regiondirektor i region orebro lan", "sv")
+    assert ask is not None and ask.kind == "person"
+    signed = "Irén Lejegren, Regionråd (S) och ordförande i Tillväxtnämnden Region Örebro län"
+    assert not ask.satisfied_by(signed)
+    chair = find_ask("Vem är ordförande i Tillväxtnämnden i Region Örebro län?", "sv")
+    assert chair is not None and chair.satisfied_by(signed)
