@@ -46,7 +46,7 @@ DEFINITION = re.compile(
 SITUATION_REFERENCE = re.compile(r"\b(sådan|sådant|sådana|sortens|such|this kind)\b", re.IGNORECASE)
 WHO = re.compile(
     r"\b(vem|vilka|vilken|vilket) (organisation|organisationer|aktör|aktörer|myndighet|nätverk)\b|"
-    r"^\s*vem\b|\bwho\b|\bwhich (organisation|organization|body|actor|agency|network)s?\b",
+    r"^\s*vem\b|\bav vem\b|\bwho\b|\bwhich (organisation|organization|body|actor|agency|network)s?\b",
     re.IGNORECASE,
 )
 WHICH_NOUN = re.compile(

@@ -446,3 +446,17 @@ def test_a_short_passage_is_quoted_whole(real_qa) -> None:
         own = [i for i in searcher.sentences_of(chunk) if extractive.sentences[i].kind != "heading"]
         for i in own:
             assert set(own) <= set(extractive._around(i))
+
+
+def test_a_date_alone_does_not_settle_when_and_by_whom(real_qa) -> None:
+    """Only a date asked: a sentence with the date settles it. When and by whom: it also takes an actor."""
+    extractive = real_qa.composer.extract
+    sentences = extractive.sentences
+    dated = next(i for i, s in enumerate(sentences) if s.text.startswith("I mars 2018 antogs"))
+    by_actor = next(i for i, s in enumerate(sentences) if extractive._actor_keys[i] and "2018" in s.text)
+    assert not extractive._actor_keys[dated]
+    when = real_qa.analyser.analyse("När antogs RUS?")
+    when_and_who = real_qa.analyser.analyse("När antogs RUS och av vem?")
+    assert extractive._settled(when, [dated])
+    assert not extractive._settled(when_and_who, [dated])
+    assert extractive._settled(when_and_who, [by_actor])

@@ -45,6 +45,7 @@ def test_a_which_question_names_the_kind_asked_for(analyse, question: str, noun:
         ("Vem samordnar folkhögskolornas samverkan?", True),
         ("Vilken organisation leder arbetet?", True),
         ("Who runs the network for YH providers?", True),
+        ("När antogs strategin och av vem?", True),
         ("Vad gör Almi?", False),
         ("Vilka insatsområden finns för arbetsgivare?", False),
     ],

@@ -70,12 +70,17 @@ class Extractive:
         return Draft(join(self.sentences[i] for i in chosen), list(cited.values()), related)
 
     def _settled(self, query: Query, chosen: list[int]) -> bool:
-        """Whether the answer holds the one fact the question asks for (a date, a number, a definition):
-        then it is the answer, and what else the plan says would only bury it."""
+        """Whether the answer holds the facts the question asks for (a date, a number, a definition, and who
+        when it also asks who): then it is the answer, and what else the plan says would only bury it."""
         texts = [self.sentences[i].text for i in chosen]
-        if query.ask is not None and query.ask.satisfied_by(" ".join(texts)):
-            return True
-        return bool(query.defines) and any(_defines(text, query.defines) for text in texts)
+        held = []
+        if query.ask is not None:
+            held.append(query.ask.satisfied_by(" ".join(texts)))
+        if query.defines:
+            held.append(any(_defines(text, query.defines) for text in texts))
+        if held and query.asks_who:  # "När antogs RUS och av vem?": the date alone does not settle it
+            held.append(any(self._actor_keys[i] for i in chosen))
+        return bool(held) and all(held)
 
     def _preferences(self, query: Query, ranking: Ranking) -> np.ndarray:
         """The ranking's scores, adjusted for what the question names and the kind of fact it asks for."""
