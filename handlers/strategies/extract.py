@@ -88,7 +88,7 @@ class Extractive:
         # The best sentences, and every sentence of the best passages: a short line that holds the fact
         # asked for ("Telefonnummer: 019-…") may score low on its own in a passage that ranks first.
         top = dict.fromkeys(np.argsort(-scores, kind="stable")[: CANDIDATES * 2].tolist())
-        for hit in ranking.hits[:FACT_PASSAGES]:
+        for hit in ranking.hits[: FACT_PASSAGES if query.ask is not None else 0]:
             top.update(dict.fromkeys(self.searcher.sentences_of(hit.chunk_index)))
         named = {a.name for a in query.actors}
         # A check that names what it needs (the counted noun, a share) may pull far; a loose one ("any
@@ -98,7 +98,7 @@ class Extractive:
         for i in top:
             keys = self._actor_keys[i]
             text = self.sentences[i].text
-            passage = self.searcher.chunks[self.sentences[i].chunk].text
+            passage = self.searcher.chunks[self.sentences[i].chunk].text if query.ask is not None else ""
             holds_ask = query.ask is not None and query.ask.satisfied_by(text, passage)
             # A contact detail is for whom its passage names (checked by the ask): it counts as naming them.
             about_named = keys & named or (holds_ask and query.ask is not None and query.ask.kind == "person")
