@@ -3,7 +3,7 @@
 The best sentence comes with its neighbours in the passage (the plan often states a point, then says what it
 means, and a sentence often leans on the one before). The next best sentences from elsewhere follow as what
 the plan also says, each with its source: on questions as people write them the best-scoring sentence holds
-the answer only about half the time, one of the best four in 80-87 % (the realistic development sets), and the
+the answer only about half the time, one of the best four in 78-83 % (the realistic development sets), and the
 plan often says one thing in two places.
 """
 
