@@ -73,7 +73,7 @@ class Extractive:
         """Whether the answer holds the facts the question asks for (a date, a number, a definition, and who
         when it also asks who): then it is the answer, and what else the plan says would only bury it."""
         texts = [self.sentences[i].text for i in chosen]
-        held = []
+        held: list[bool] = []
         if query.ask is not None:
             held.append(query.ask.satisfied_by(" ".join(texts)))
         if query.defines:
