@@ -104,7 +104,7 @@ class HybridSearcher:
         """Lexical terms of a question (with the Swedish terms of an English one, and `expansion`: the plan's
         names for what the question calls otherwise) and how much of it the plan's vocabulary knows."""
         lexical_text = f"{question} {translation.swedish}" if translation else question
-        focus = self.decompounder.terms(lexical_text)
+        focus = self.decompounder.terms(lexical_text) + self.decompounder.derived(lexical_text)
         question = f"{question} {expansion}".strip()
         words = content_tokens(question)
         terms = focus + self.decompounder.terms(expansion) if expansion else focus

@@ -6,6 +6,7 @@ Every comparison of words goes through `tokens`, which folds case and diacritics
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -13,7 +14,10 @@ from functools import lru_cache
 
 import Stemmer
 
-TOKEN = re.compile(r"[0-9]+(?:[ .,][0-9]{3})*|[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
+# A number with one or two decimals ("utvecklingsområde 5.4") is one token: an identifier, not two digits.
+TOKEN = re.compile(
+    r"[0-9]+\.[0-9]{1,2}(?![0-9])|[0-9]+(?:[ .,][0-9]{3})*|[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE
+)
 
 
 def _fold_table() -> dict[int, str]:
@@ -74,6 +78,10 @@ _ABBREVIATIONS = ("bl.a.", "t.ex.", "bl. a.", "m.m.", "dvs.", "t.o.m.", "s.k.", 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"”»(]?[A-ZÅÄÖÉ0-9*])")
 
 _stemmer = Stemmer.Stemmer("swedish")
+# Verb particles that fuse with their verb in derived words ("ta fram" -> "framtagandet", "följa upp" ->
+# "uppföljning"). Prepositions that are also particles ("med", "till", "på") are left out: "arbeta med" is
+# not "medarbetare".
+PARTICLES = frozenset("upp ut fram ner ned bort ihop tillbaka samman igenom undan".split())
 
 
 def tokens(text: str) -> list[str]:
@@ -141,6 +149,7 @@ class Decompounder:
         words = {w for w in vocabulary if len(w) >= self.MIN_PART and w.isalpha()}
         self._words = frozenset(words)
         self._stems = frozenset(stem(w) for w in words)
+        self._sorted = sorted(words)  # for the words that start with a prefix
 
     def _known(self, part: str) -> bool:
         return part in self._words or stem(part) in self._stems
@@ -175,6 +184,22 @@ class Decompounder:
                 out.append(stem(piece))
                 out.extend(stem(p) for p in self.parts(piece))
         return out
+
+
+    def derived(self, text: str) -> list[str]:
+        """Stems of the corpus words derived from the text's particle verbs: "ta fram" -> "framtagandet",
+        "följas upp" -> "uppföljning" (the particle, then the verb's stem, begins the derived word)."""
+        words = tokens(text)
+        out: dict[str, None] = {}
+        for verb, particle in zip(words, words[1:], strict=False):
+            if particle not in PARTICLES or verb in SWEDISH_STOPWORDS or not verb.isalpha():
+                continue
+            prefix = particle + stem(verb)
+            at = bisect.bisect_left(self._sorted, prefix)
+            while at < len(self._sorted) and self._sorted[at].startswith(prefix):
+                out[stem(self._sorted[at])] = None
+                at += 1
+        return list(out)
 
 
 def word_pieces(token: str) -> list[str]:

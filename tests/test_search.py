@@ -136,6 +136,13 @@ def test_query_terms_coverage_of_plan_words(searcher):
     assert searcher.query_terms("vilka aktorer arbetar med kompetensforsorjning i lanet").coverage == 1.0
 
 
+def test_query_terms_bring_the_plans_word_for_a_particle_verb(searcher):
+    # The plan says "framtagandet av denna handlingsplan"; people ask who helped "ta fram" it.
+    terms = searcher.query_terms("Har alla aktörer varit med och ta fram planen?")
+    assert stem("framtagandet") in terms.focus
+    assert stem("framtagandet") not in searcher.query_terms("Har alla aktörer varit med?").focus
+
+
 def test_query_terms_coverage_of_unrelated_question(searcher):
     assert searcher.query_terms("Hur lagar man köttbullar?").coverage < 0.5
 

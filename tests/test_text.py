@@ -60,6 +60,13 @@ def test_tokens_keep_separate_numbers_apart():
     assert tokens("2018-2030") == ["2018", "2030"]
 
 
+def test_a_number_with_decimals_is_one_token():
+    # "5.4" names a development area: as two one-digit tokens it would be dropped from every comparison.
+    assert tokens("utvecklingsområde 5.4 i RUS") == ["utvecklingsomrade", "5.4", "i", "rus"]
+    assert "5.4" in content_tokens("Vad säger planen om 5.4?")
+    assert tokens("12.500 kr") == ["12500", "kr"]  # three digits after the point are still thousands
+
+
 def test_hyphenated_word_is_one_token():
     assert tokens("HR-avdelningen och e-post") == ["hr-avdelningen", "och", "e-post"]
 
@@ -225,3 +232,24 @@ def test_terms_drop_stopwords_and_include_hyphen_pieces():
     assert stem("hravdelningen") in terms
     assert stem("avdelningen") in terms
     assert stem("vad") not in terms
+
+
+# --- Particle verbs ----------------------------------------------------------------------------------------
+
+PARTICLE_VOCABULARY = tokens("framtagandet av planen uppföljning framtiden medarbetare tillgång ta följa")
+
+
+def test_particle_verb_finds_the_word_derived_from_it():
+    decompounder = Decompounder(PARTICLE_VOCABULARY)
+    assert decompounder.derived("Vilka var med och ta fram planen?") == [stem("framtagandet")]
+    assert decompounder.derived("Hur ska planen följas upp?") == [stem("uppfoljning")]
+
+
+def test_particle_verb_needs_a_verb_then_its_particle():
+    decompounder = Decompounder(PARTICLE_VOCABULARY)
+    assert decompounder.derived("fram till planen") == []  # no verb before the particle
+    assert decompounder.derived("framtagandet av planen") == []  # the derived word itself adds nothing
+    # A preposition is no particle: "arbeta med" is not "medarbetare", "gå till" not "tillgång".
+    assert decompounder.derived("arbeta med planen och gå till jobbet") == []
+    # A function word is no verb: "ut" after "man" does not make "utman…".
+    assert Decompounder(tokens("utmaning")).derived("vad gör man ut") == []
