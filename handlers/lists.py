@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from index.knowledge import Document, Section
-from index.text import Decompounder
+from index.text import Decompounder, content_tokens
 
 MIN_COVERED = 0.5  # share of the question's words a list's heading and context must account for
 
@@ -22,6 +22,7 @@ class ListSection:
     context_terms: frozenset[str]  # parent headings and the lead-in paragraph
     items: tuple[str, ...]  # the list's items, or the names of the sub-sections
     lead: str  # the paragraph before the list, if any
+    heading_words: tuple[frozenset[str], ...] = ()  # the terms of each content word of the heading
 
 
 class StructuralLists:
@@ -43,8 +44,10 @@ class StructuralLists:
         else:
             return None
         context = " ".join([*section.path[:-1], lead])
+        heading = section.path[-1]
+        words = tuple(terms for word in content_tokens(heading) if (terms := frozenset(self._terms(word))))
         return ListSection(
-            section, frozenset(self._terms(section.path[-1])), frozenset(self._terms(context)), items, lead
+            section, frozenset(self._terms(heading)), frozenset(self._terms(context)), items, lead, words
         )
 
     def find(self, words: list[str]) -> list[ListSection]:
@@ -71,3 +74,18 @@ class StructuralLists:
         if any(extra for _, extra in scored):
             scored = [(entry, extra) for entry, extra in scored if extra]
         return [entry for entry, _ in scored]
+
+    def find_in(self, chapter: str, words: list[str]) -> list[ListSection]:
+        """The lists under a chapter the question names ("… i sammanfattningen") that its other words point
+        to: those with the most of their heading's words in the question, at least half of them. Inside one
+        chapter a long heading ("Förbättra arbetsgivarnas strategiska kompetensförsörjningsarbete –
+        insatsområden") need not be spelt out whole to be the one asked for."""
+        named = set(self._terms(chapter))
+        asked = {term for word in words if not set(self._terms(word)) <= named for term in self._terms(word)}
+        shares = [
+            (sum(bool(terms & asked) for terms in entry.heading_words) / len(entry.heading_words), entry)
+            for entry in self.lists
+            if entry.section.path[0] == chapter and len(entry.section.path) > 1 and entry.heading_words
+        ]
+        best = max((share for share, _ in shares), default=0.0)
+        return [entry for share, entry in shares if share == best] if best >= MIN_COVERED else []

@@ -70,6 +70,21 @@ def test_goals_and_priority_areas(lists: StructuralLists) -> None:
     assert len(areas.items) == 10
 
 
+def test_a_named_chapters_list_need_not_be_named_whole(lists: StructuralLists) -> None:
+    # The summary has a list per strategic direction; the question names one by a few of its heading's words.
+    question = "Vilka insatsområden nämns i sammanfattningen för arbetsgivarnas strategiska arbete?"
+    words = content_tokens(question)
+    (entry,) = lists.find_in("Sammanfattning", words)
+    assert entry.section.name.startswith("Sammanfattning > Förbättra arbetsgivarnas")
+    assert "Validering som del i rekrytering och kompetensutveckling." in entry.items
+
+
+def test_a_chapters_own_name_picks_none_of_its_lists(lists: StructuralLists) -> None:
+    # "aktörerna" names the Aktörer chapter: it says where to look, not which of its lists is asked for.
+    assert lists.find_in("Aktörer", content_tokens("Behöver aktörerna bidra med egna resurser?")) == []
+    assert lists.find_in("Sammanfattning", content_tokens("Vad står i sammanfattningen?")) == []
+
+
 def test_a_specific_question_is_not_a_list_question(lists: StructuralLists) -> None:
     assert find(lists, "Vilka aktörer organiseras av Länsbildningsförbundet?") == []
     assert find(lists, "Vad är klockan?") == []

@@ -56,8 +56,9 @@ class ListStrategy:
             # "Räkna upp alla aktörer som beskrivs …": the kind asked for is a heading with a list, whatever
             # else the question says.
             entries = [e for e in self.lists.lists if e.heading_terms == {query.kind_asked}]
-        if query.chapter:  # "… enligt sammanfattningen": that chapter's lists only
-            entries = [e for e in entries if e.section.path[0] == query.chapter]
+        if query.chapter:  # "… enligt sammanfattningen": that chapter's lists, the one its words name first
+            inside = [e for e in entries if e.section.path[0] == query.chapter]
+            entries = self.lists.find_in(query.chapter, query.terms.words) or inside
         return self._lists(entries) if entries else None
 
     def in_passage(self, best: int) -> Draft | None:
