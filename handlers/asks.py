@@ -305,6 +305,23 @@ CUES: tuple[Cue, ...] = (
         r"|mailadress(?:en)?)\b",
         "sv",
     ),
+    # How to get in touch: answered by a phone number or an e-mail address, for whom it was asked.
+    _cue(
+        "person",
+        r"\bhur (?:kan|ska|bor|gor) (?:jag|man|vi) (?:for att )?(?:kontakta|komma i kontakt med|fa kontakt"
+        r" med|fa tag pa)\b|\bhur kontaktar (?:jag|man|vi)\b|\bkontaktuppgift(?:er|erna)?\b"
+        r"|\bvart (?:kan |ska |bor )?(?:jag|man|vi) (?:vanda|vander) (?:mig|oss|sig)\b"
+        r"|\bvart vander (?:jag|man|vi) (?:mig|oss|sig)\b",
+        "sv",
+        subject="name",
+    ),
+    _cue(
+        "person",
+        r"\bhow (?:can|do|should|could|would) (?:i|we|one) (?:contact|get in touch with|get hold of)\b"
+        r"|\bget in touch\b|\bcontact (?:details|information|info)\b",
+        "en",
+        subject="name",
+    ),
     _cue("person", r"\bcontact person\b|\b(?:phone|telephone) number\b|\be-?mail address\b", "en"),
     _cue("person", rf"\bwho (?:is|was|are) (?:the |their |its )?{ROLES_EN}\b", "en"),
     _cue("person", rf"\bname of (?:the |its |their )?(?:{ROLES_EN}|person|contact)\b", "en"),
@@ -335,7 +352,11 @@ CUES: tuple[Cue, ...] = (
         r"|\bkan du (?:rekommendera|tipsa om)\b|\bvart (?:vander|ska|kan) jag (?:vanda|ga)\b",
         "sv",
     ),
-    _cue("procedure", r"\bhow do i\b|\bcan you (?:recommend|suggest)\b", "en"),
+    _cue(  # how to get in touch is no procedure: the plan's contact card answers it
+        "procedure",
+        r"\bhow do i\b(?! contact| get in touch| get hold)|\bcan you (?:recommend|suggest)\b",
+        "en",
+    ),
     # outcome: what a project or initiative achieved; the plan names projects but reports no results.
     _cue(
         "outcome",
@@ -511,9 +532,14 @@ def _ask(cue: Cue, match: re.Match[str], text: str, folded: str, terse: bool) ->
 
 def _counted(folded: str, end: int) -> str:
     """The first word after "hur många"/"how many": what is counted, if it is a noun phrase at all."""
-    following = re.match(r"\s*([^\W\d_]+)", folded[end:])
+    following = re.match(r"\s*([^\W\d_]+)(?:\s+([^\W\d_]+))?", folded[end:])
     word = following.group(1) if following else ""
-    return "" if word in SWEDISH_STOPWORDS or word in ENGLISH_STOPWORDS or len(word) < 3 else word
+    if word in SWEDISH_STOPWORDS or word in ENGLISH_STOPWORDS or len(word) < 3:
+        return ""
+    then = following.group(2) if following else None
+    if word.endswith("s") and then and then not in SWEDISH_STOPWORDS:
+        return word[:-1]  # a genitive counts its noun: "hur många års mellanrum" counts "år"
+    return word
 
 
 def _other(match: re.Match[str], text: str) -> str:
@@ -631,15 +657,19 @@ def _keywords(text: str, folded: str, span: tuple[int, int]) -> str:
 
 NUMBER = re.compile(r"\d+(?:[\s\u00a0]\d{3})*(?:[.,]\d+)?")
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-# Number words, matching folded and unfolded text alike ("två", "tva"); not "en/ett/one" alone.
+# Number words, matching folded and unfolded text alike ("två", "tva"); not "en/ett/one" alone. Ordinals
+# count too: "vart fjärde år" answers "med hur många års mellanrum" ("andra" is left out: mostly "other").
 NUMBER_WORD = (
     r"(?:tv[åa]|tre|fyra|fem|sex|sju|[åa]tta|nio|tio|elva|tolv|tretton|fjorton|femton|sexton|sjutton|arton"
     r"|nitton|(?:tjugo|trettio|fyrtio|femtio|sextio|sjuttio|[åa]ttio|nittio)\w*|hundra\w*|tusen\w*|miljon\w*"
-    r"|miljard\w*|dussin|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen"
+    r"|miljard\w*|dussin|tredje|fj[äa]rde|femte|sj[äa]tte|sjunde|[åa]ttonde|nionde|tionde"
+    r"|var(?:t ?)?ann(?:at|an)|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen"
     r"|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
     r"|hundreds?|thousands?|millions?|billions?|dozens?)"
 )
 NUMBER_WORDS = re.compile(rf"\b{NUMBER_WORD}\b")
+# Nouns for people, by their first five letters (folded), any of which counts people.
+PEOPLE = ("perso", "invan", "manni", "indiv", "folk", "befol", "peopl", "resid", "inhab", "citiz")
 CURRENCY = re.compile(
     r"\d[\d\s\u00a0.,]*\s*(?:kr\b|kronor|sek\b|mkr\b|mnkr\b|tkr\b|msek\b|(?:miljon|miljard)\w* kronor|€|euro"
     r"|eur\b|\$|dollar)|(?:€|\$|\bsek)\s?\d|\b\w+ (?:miljon|miljard)\w* kronor\b"
@@ -679,7 +709,10 @@ ROLE_HEADS = (
     "talesperson", "director", "chair", "principal", "manager", "rector", "chancellor", "president",
     "coordinator", "governor", "ceo",
 )
-CONTACT_PHRASE = re.compile(r"telefon|phone|post|mejl|mail")  # a contact detail, not a person, is asked
+# A contact detail, not a person, is asked: a number, an address, or how to get in touch.
+CONTACT_PHRASE = re.compile(
+    r"telefon|phone|post|mejl|mail|kontakta|kontaktuppgift|contact(?! ?person)|touch|hold of|fa tag|vand"
+)
 PHONE = re.compile(r"(?:\+46|\b0)\d{1,3}[-\s]?\d{2,3}(?:[\s-]?\d{2}){1,3}\b")
 # A lookahead, so pairs overlap: "Kontakta Anna Berg" yields "Kontakta Anna" and "Anna Berg".
 NAME = re.compile(r"\b(?=([A-ZÅÄÖÉ][a-zåäöéü]+(?:-[A-ZÅÄÖÉ][a-zåäöéü]+)?) ([A-ZÅÄÖÉ][a-zåäöéü]+)\b)")
@@ -718,9 +751,13 @@ def _count(ask: Ask, text: str) -> bool:
         return bool(_numbers(text) or NUMBER_WORDS.search(folded))
     # "Hur många personer …" is answered by a number of persons, not by "17 procent" of something else:
     # a number (or number word) within a few words before the counted noun (its stem: first five letters).
-    stem = re.escape(ask.counted[:5])
+    # People are counted under many names: "hur många invånare" is answered by "302 252 personer".
+    nouns = PEOPLE if ask.counted[:5] in PEOPLE else (ask.counted[:5],)
+    noun = "(?:" + "|".join(re.escape(n) for n in nouns) + ")"
+    # A short noun ("år") is a word of its own with an ending at most, not any word that contains it.
+    counted = rf"[\w-]*{noun}" if len(ask.counted) >= 4 else rf"\b{noun}\w{{0,3}}\b"
     number = rf"(?:\d[\d\s.,]*|{NUMBER_WORD})"
-    return re.search(rf"\b{number}\s+(?:[\w-]+\s+){{0,3}}?[\w-]*{stem}", folded) is not None
+    return re.search(rf"\b{number}\s+(?:[\w-]+\s+){{0,3}}?{counted}", folded) is not None
 
 
 def _date(ask: Ask, text: str) -> bool:
@@ -861,6 +898,12 @@ MISSING: tuple[tuple[str, str, str, str], ...] = (
         "names no head",
     ),
     ("person", r"handlaggare|case officer", "namnger ingen handläggare", "names no case officer"),
+    (
+        "person",
+        r"kontakta|kontaktuppgift|contact(?! ?person)|touch|hold of|fa tag|vand",
+        "anger inga kontaktuppgifter",
+        "gives no contact details",
+    ),
     ("person", r"", "anger ingen kontaktperson", "names no contact person"),
     ("statistic", r"", "anger ingen siffra", "gives no figure"),
     ("outcome", r"", "redovisar inga resultat", "reports no results"),

@@ -26,6 +26,7 @@ from index.knowledge import Document
 from index.search import HybridSearcher, Ranking
 
 RETRIEVED_K = 8
+CONTACT_SECTION = "Kontakt"  # the plan's contact card: for how to get in touch, and with every decline
 # A partial answer shows what the plan says about the subject only when that evidence is this good.
 PARTIAL_MIN_SCORE = 1.0
 
@@ -124,6 +125,8 @@ class Composer:
         if route.actor is not None:
             return self.subjects.actor(route.actor, vector, query.lang), route.actor.name
         named = query.actors[0].name if len(query.actors) == 1 else ""
+        if self._asks_our_contact(query) and (card := self.subjects.card(CONTACT_SECTION)) is not None:
+            return card, named
         if query.topic and not route.wants_list and query.ask is None:
             return self.subjects.topic(query.topic, vector, query.lang), named
         best = ranking.best_sentences(1)[0]
@@ -135,6 +138,13 @@ class Composer:
         if steps is not None:
             return steps, named
         return self.extract.draft(query, ranking), named
+
+    def _asks_our_contact(self, query: Query) -> bool:
+        """How to get in touch, with no one named but those the plan's contact card is for (the region): the
+        card answers, whatever else the question's words match."""
+        if query.ask is None or not query.ask.asks_contact:
+            return False
+        return all(actor.name in self.contact_sv for actor in query.actors)
 
     def _decline(self, query: Query, texts: Texts, retrieved: list[Source], note: str = "") -> Answer:
         contact = self.contact_en if query.lang == "en" else self.contact_sv
@@ -191,7 +201,7 @@ def _with_related(draft: Draft, texts: Texts) -> str:
 
 def _contact_lines(document: Document) -> tuple[str, str]:
     """The region's contact, from the plan's own Kontakt section (so a revised plan brings its own)."""
-    section = document.section("Kontakt")
+    section = document.section(CONTACT_SECTION)
     if section is None:
         return "", ""
     names = [b.text for b in section.blocks if b.kind == "paragraph"]

@@ -45,7 +45,8 @@ DEFINITION = re.compile(
 # Words that point back into what was told before ("den sortens förflyttning", "hjälpa mot sådant").
 SITUATION_REFERENCE = re.compile(r"\b(sådan|sådant|sådana|sortens|such|this kind)\b", re.IGNORECASE)
 WHO = re.compile(
-    r"\b(vem|vilka|vilken|vilket) (organisation|organisationer|aktör|aktörer|myndighet|nätverk)\b|"
+    r"\b(vem|vilka|vilken|vilket) (organisation|organisationer|aktör|aktörer|myndighet|nätverk|organ"
+    r"|instans)\b|"
     r"^\s*vem\b|\bav vem\b|\bwho\b|\bwhich (organisation|organization|body|actor|agency|network)s?\b",
     re.IGNORECASE,
 )

@@ -68,8 +68,10 @@ ORDINARY_SV = [
     "vad sager planen om framtidens kompetensbehov",
     "vad ar onskvart lage ar 2030",
     "vilket ar det viktigaste insatsomradet",
+    "Hur kan vi nå målen i strategin?",  # "nå" reaches a goal, not a person
 ]
 ORDINARY_EN = [
+    "How can we reach the goals of the strategy?",
     "What does Almi do?",
     "What role does the Public Employment Service have?",
     "Which action areas concern employers?",
@@ -101,6 +103,12 @@ def test_ordinary_english_questions_ask_nothing_specific(question):
 
 
 ASKS = [
+    # person: how to get in touch, a contact detail is asked
+    ("Hur kontaktar jag Almi?", "sv", "person"),
+    ("Vart vänder jag mig med frågor om planen?", "sv", "person"),
+    ("kontaktuppgifter almi", "sv", "person"),
+    ("How can I get in touch with the region?", "en", "person"),
+    ("How do I contact Almi?", "en", "person"),
     # procedure: personal instructions or a recommendation
     ("Hur söker jag till en YH-utbildning?", "sv", "procedure"),
     ("Kan du rekommendera en bra kurs i svenska?", "sv", "procedure"),
@@ -297,6 +305,8 @@ def test_ask_is_frozen():
 
 UNEMPLOYMENT = find_ask("Hur hög är arbetslösheten i länet?", "sv")
 LINDESBERG = find_ask("arbetsförmedlingen lindesberg telefonnummer", "sv")
+YEARS_APART = find_ask("Med hur många års mellanrum ska planen ses över?", "sv")
+INHABITANTS = find_ask("Hur många invånare har länet?", "sv")
 SATISFIED = [
     # a contact answers only for whom it was asked
     (LINDESBERG, "Region Örebro län, Telefonnummer: 019-602 70 00", False),
@@ -323,6 +333,12 @@ SATISFIED = [
     (Ask("count", "hur många", ""), "- Validering\n- Språkstöd\n- Handledning", True),
     (Ask("count", "hur många", ""), "Kommundialogerna genomfördes hösten 2018.", False),
     (Ask("count", "hur många", ""), "En majoritet av arbetet sker hos ett antal aktörer.", False),
+    # an ordinal counts ("vart fjärde år"); a genitive counts its noun ("hur många års mellanrum": years)
+    (YEARS_APART, "Vart fjärde år ses handlingsplanen över.", True),
+    (YEARS_APART, "Tre arbetsgivare deltog i arbetet.", False),  # "arbetsgivare" is no year
+    # people are counted under any of their names
+    (INHABITANTS, "Befolkningen ökade till 302 252 personer.", True),
+    (INHABITANTS, "Länet har 12 kommuner.", False),
     # date: a year, month, weekday, date or clock time
     (Ask("date", "När antogs", "RUS"), "I mars 2018 antogs den nya regionala utvecklingsstrategin.", True),
     (Ask("date", "När hölls", ""), "Under vintern 2019 genomfördes interna dialoger.", True),
@@ -382,6 +398,11 @@ def test_every_kind_has_a_satisfaction_case():
 # --- note(): one sentence on what the plan lacks ---------------------------------------------------
 
 NOTES = [
+    (
+        find_ask("Hur kontaktar jag Almi?", "sv"),
+        "Planen anger inga kontaktuppgifter för Almi.",
+        "The plan gives no contact details for Almi.",
+    ),
     (
         Ask("amount", "budget", "Kompetensforum"),
         "Planen anger ingen budget för Kompetensforum.",

@@ -46,6 +46,7 @@ def test_a_which_question_names_the_kind_asked_for(analyse, question: str, noun:
         ("Vilken organisation leder arbetet?", True),
         ("Who runs the network for YH providers?", True),
         ("När antogs strategin och av vem?", True),
+        ("När antogs strategin, och av vilket organ?", True),
         ("Vad gör Almi?", False),
         ("Vilka insatsområden finns för arbetsgivare?", False),
     ],

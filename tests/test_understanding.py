@@ -291,6 +291,7 @@ def test_all_partial_cases_here_are_partial(real_qa) -> None:
     [
         ("Hur många folkhögskolor finns det i Örebro län?", "6 i Örebro län"),
         ("Hur många regionala dotterbolag har Almi?", "16 regionala dotterbolag"),
+        ("Med hur många års mellanrum ses handlingsplanen över?", "Vart fjärde år"),
     ],
 )
 def test_a_specific_ask_the_plan_does_answer_stays_answered(real_qa, question: str, fact: str) -> None:
@@ -470,6 +471,36 @@ def test_a_list_question_naming_a_chapter_gets_that_chapters_list(real_qa) -> No
     )
     assert first_section(answer).split(" > ")[0] == "Sammanfattning"
     assert "Bristyrkesutbildningar i samverkan" in answer.body  # the Sammanfattning's wording of item 2
+
+
+def test_a_list_question_naming_a_chapter_gets_the_list_its_words_point_to(real_qa) -> None:
+    question = "Vilka insatsområden nämns i sammanfattningen för arbetsgivarnas strategiska arbete?"
+    answer = real_qa.answer(question)
+    assert first_section(answer).startswith("Sammanfattning > Förbättra arbetsgivarnas")
+    assert "Validering som del i rekrytering och kompetensutveckling." in answer.body
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Hur kontaktar jag regionen om planen?",
+        "Vart vänder jag mig med frågor om planen?",  # no word of the contact card: the ask decides
+        "How can I get in touch with the Region about this plan?",
+        "How do I contact Region Örebro län?",
+    ],
+)
+def test_how_to_get_in_touch_gets_the_plans_contact(real_qa, question: str) -> None:
+    answer = real_qa.answer(question)
+    assert answer.outcome == ANSWERED
+    assert first_section(answer) == "Kontakt"
+    assert "019-602 70 00" in answer.body
+
+
+def test_how_to_get_in_touch_with_an_actor_the_plan_has_no_contact_for_is_partial(real_qa) -> None:
+    answer = real_qa.answer("Hur kontaktar jag Almi?")
+    assert answer.outcome == PARTIAL
+    assert answer.note == "Planen anger inga kontaktuppgifter för Almi."
+    assert "019-602 70 00" not in answer.body  # the region's number is not Almi's
 
 
 def test_who_signed_the_foreword(real_qa) -> None:

@@ -64,6 +64,19 @@ class SubjectStrategy:
         name = heading[:1].lower() + heading[1:]
         return self._answer(Subject(section, name, aliases, TOPIC_DESCRIPTION_CHARS), vector, lang)
 
+    def card(self, section: str) -> Draft | None:
+        """A short section quoted whole, alone: the plan's contact card answers how to get in touch."""
+        chunks = [i for i, c in enumerate(self.searcher.chunks) if c.section == section]
+        if not chunks:
+            return None
+        sentences = [
+            self.sentences[i]
+            for chunk in chunks
+            for i in self.searcher.sentences_of(chunk)
+            if self.sentences[i].kind != "heading"
+        ]
+        return Draft(join(sentences), [chunk_source(self.searcher, chunks[0])], structural=True)
+
     def _answer(self, subject: Subject, vector: np.ndarray, lang: str) -> Draft:
         """The subject's own section, then the other places the plan speaks of it, each with its source."""
         described, first_chunk = self.subjects.description(subject)
