@@ -238,6 +238,10 @@ def _cue(
     return Cue(kind, re.compile(pattern), lang, lower, subject, terse_only)
 
 
+# Who wrote or signed: the plan is signed by a person.
+AUTHORSHIP_SV = r"(?:skrivit|skrev|undertecknat|undertecknade|signerat|signerade)"
+AUTHORSHIP_EN = r"(?:wrote|written|signed|authored)"
+
 CUES: tuple[Cue, ...] = (
     # other_plan: another region, county, country or organisation.
     _cue(
@@ -305,6 +309,9 @@ CUES: tuple[Cue, ...] = (
         r"|mailadress(?:en)?)\b",
         "sv",
     ),
+    # Who wrote or signed (a part of) the plan: a personal name, the signature, answers.
+    _cue("person", rf"\bvem (?:har )?{AUTHORSHIP_SV}\b", "sv", subject="name"),
+    _cue("person", rf"\bwho (?:has |had )?{AUTHORSHIP_EN}\b|\bwho is the author\b", "en", subject="name"),
     # How to get in touch: answered by a phone number or an e-mail address, for whom it was asked.
     _cue(
         "person",
@@ -466,7 +473,13 @@ class Ask:
     def precise(self) -> bool:
         """Whether the check names exactly what answers: the counted noun, a share, a phone number or an
         e-mail address (not just any number or any name)."""
-        return bool(self.counted) or self.kind == "statistic" or self.asks_contact
+        return bool(self.counted) or self.kind == "statistic" or self.asks_contact or self.asks_author
+
+    @property
+    def asks_author(self) -> bool:
+        """Who wrote or signed: a personal name answers, not an organisation."""
+        authorship = rf"{AUTHORSHIP_SV}|{AUTHORSHIP_EN}|author"
+        return self.kind == "person" and re.search(authorship, _fold(self.phrase)) is not None
 
     @property
     def asks_contact(self) -> bool:
@@ -889,6 +902,7 @@ MISSING: tuple[tuple[str, str, str, str], ...] = (
     ("duration", r"", "anger ingen tidslängd", "gives no duration"),
     ("person", r"telefon|phone", "anger inget telefonnummer", "gives no phone number"),
     ("person", r"post|mejl|mail", "anger ingen e-postadress", "gives no e-mail address"),
+    ("person", rf"{AUTHORSHIP_SV}|{AUTHORSHIP_EN}|author", "namnger ingen författare", "names no author"),
     ("person", r"ordforande|chair", "namnger ingen ordförande", "names no chair"),
     ("person", r"rektor|principal|rector|chancellor", "namnger ingen rektor", "names no principal"),
     (

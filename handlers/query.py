@@ -7,6 +7,7 @@ specific ask (an amount, a date, a person …) picked out. Nothing after this re
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -97,6 +98,10 @@ class Analyser:
         self.actors = actors
         self.glossary = glossary
         self.searcher = searcher
+        # The plan's title ("Regional handlingsplan för kompetensförsörjning"): a question that names the plan
+        # by it says which document it asks about, not what in it.
+        self._title_terms = frozenset(searcher.decompounder.terms(document.title))
+        self._title_words = frozenset(stem(t) for t in tokens(document.title) if len(t) > 3)  # not "för"
         # One-word chapter headings ("Förord", "Sammanfattning", "Aktörer"), folded.
         self.chapters = {
             fold(s.path[0]): s.name
@@ -123,6 +128,7 @@ class Analyser:
         terms = self.searcher.query_terms(
             " ".join(p for p in (question, resolved.subject) if p), translation, expansion
         )
+        terms = self._without_title(terms, f"{question} {translation.swedish if translation else ''}")
         topic_words = f"{question} {' '.join(terms.words)}"
         topic = None if resolved.actors else self.actors.topic(topic_words)
         return Query(
@@ -146,6 +152,16 @@ class Analyser:
             leans_on_situation=bool(situation)
             and (refers_back(tokens(asked)) or SITUATION_REFERENCE.search(asked) is not None),
         )
+
+    def _without_title(self, terms: QueryTerms, text: str) -> QueryTerms:
+        """The terms without the plan's title, when the question names the plan by it ("Vem skrev förordet
+        till regionala handlingsplanen för kompetensförsörjning?"): every passage shares those words, so
+        they would only rank the passages that repeat them most."""
+        if not self._title_words or not self._title_words <= {stem(t) for t in tokens(text)}:
+            return terms
+        kept = [t for t in terms.terms if t not in self._title_terms]
+        focus = [t for t in terms.focus if t not in self._title_terms]
+        return dataclasses.replace(terms, terms=kept, focus=focus)
 
     def _chapter(self, question: str, translation: Translation | None) -> str:
         """The chapter a question names as a part of the document: a one-word chapter heading in its

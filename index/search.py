@@ -164,8 +164,10 @@ class HybridSearcher:
             + W_HEADING * self._is_heading
         )
         if chapter:
+            # What the chapter says, not its heading: the question has named the chapter already.
             inside = [c.section == chapter or c.section.startswith(f"{chapter} > ") for c in self.chunks]
-            scores = scores + W_CHAPTER * np.asarray(inside, dtype=np.float32)[self._sentence_chunk]
+            in_chapter = np.asarray(inside, dtype=np.float32)[self._sentence_chunk]
+            scores = scores + W_CHAPTER * in_chapter * (1.0 - self._is_heading)
         best_per_chunk = np.full(len(self.chunks), -np.inf)
         np.maximum.at(best_per_chunk, self._sentence_chunk, scores)
         order = np.argsort(-best_per_chunk, kind="stable")[:k]

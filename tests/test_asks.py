@@ -103,6 +103,9 @@ def test_ordinary_english_questions_ask_nothing_specific(question):
 
 
 ASKS = [
+    # person: who wrote or signed it, a personal name is asked
+    ("Vem har skrivit förordet?", "sv", "person"),
+    ("Who signed the foreword?", "en", "person"),
     # person: how to get in touch, a contact detail is asked
     ("Hur kontaktar jag Almi?", "sv", "person"),
     ("Vart vänder jag mig med frågor om planen?", "sv", "person"),
@@ -371,6 +374,9 @@ SATISFIED = [
         False,
     ),
     (Ask("person", "telefonnummer", ""), "Kontakta Anna Berg på enheten.", False),
+    # who wrote or signed: a personal name, not an organisation
+    (Ask("person", "Vem har skrivit", ""), "Irén Lejegren, Regionråd (S) och ordförande", True),
+    (Ask("person", "Who signed", ""), "Region Örebro län leder arbetet.", False),
     # other_plan: this plan never speaks for another's
     (Ask("other_plan", "Region Gävleborgs plan", "Region Gävleborg"), "Region Gävleborg har en plan.", False),
     # future: only the same explicit year; a relative time never
@@ -627,3 +633,9 @@ def test_a_name_answers_who_holds_a_role_only_next_to_that_role():
     assert not ask.satisfied_by(signed)
     chair = find_ask("Vem är ordförande i Tillväxtnämnden i Region Örebro län?", "sv")
     assert chair is not None and chair.satisfied_by(signed)
+
+
+def test_who_wrote_it_is_a_precise_ask_for_a_name():
+    assert find_ask("Vem har skrivit förordet?", "sv").precise
+    assert find_ask("Who signed the foreword?", "en").note("en") == "The plan names no author."
+    assert not find_ask("Vem är kontaktperson för Teknikcollege?", "sv").precise
