@@ -13,6 +13,7 @@ from index.chunk import Chunk
 from index.glossary import Glossary, Translation
 from index.search import (
     LEXICAL_SCALE,
+    W_CHAPTER,
     W_HEADING,
     W_LEXICAL_PASSAGE,
     W_LEXICAL_SENTENCE,
@@ -419,3 +420,15 @@ def test_glossary_load_skips_comments_and_malformed_lines(tmp_path):
     glossary = Glossary.load(path)
     assert glossary.translate("the action plan").swedish == "handlingsplan"
     assert glossary.translate("comment").swedish == ""
+
+
+def test_a_named_chapter_prefers_what_it_says_not_its_heading(searcher, embedder):
+    vector = embedder.query("Vem har skrivit förordet?")
+    terms = searcher.query_terms("Vem har skrivit förordet?")
+    plain = searcher.rank(vector, terms)
+    named = searcher.rank(vector, terms, chapter="Förord")
+    sentences = searcher.stored.sentences
+    inside = [i for i, s in enumerate(sentences) if searcher.chunks[s.chunk].section == "Förord"]
+    for i in inside:
+        boost = named.sentence_scores[i] - plain.sentence_scores[i]
+        assert boost == pytest.approx(0.0 if sentences[i].kind == "heading" else W_CHAPTER, abs=1e-5)
