@@ -90,3 +90,13 @@ def test_english_is_not_normalised_and_swedish_is(analyse) -> None:
     assert analyse("Action areas for employers?").text == "Action areas for employers?"
     swedish = analyse("vilka insatsomraden finns for arbetsgivare")
     assert swedish.text == "vilka insatsområden finns för arbetsgivare"
+
+
+def test_the_plans_title_names_the_document_and_is_no_search_term(analyse) -> None:
+    named = analyse("Vem skrev förordet till regionala handlingsplanen för kompetensförsörjning?")
+    assert named.terms.terms == [stem("forordet")]
+    english = analyse("Who signed the foreword of the regional skills supply plan?")
+    assert "regional" not in english.terms.terms
+    # The title's words without the plan: a project's name, what the question is about.
+    project = analyse("Hur många fick jobb efter projektet Integration i regional kompetensförsörjning?")
+    assert "regional" in project.terms.terms
