@@ -383,14 +383,15 @@ CUES: tuple[Cue, ...] = (
     ),
     _cue(
         "statistic",
-        rf"\b(?:vad|hur (?:hog|stor|lag)) (?:ar|var|blir)\s+(?:den |det )?(?:\w+ )?"
+        rf"\b(?:vad|hur (?:hog|stor|lag)) (?:ar|var|blir|kommer|vantas|beraknas)\s+(?:den |det )?(?:\w+ )?"
         rf"(?P<subj>{STAT_NOUNS_SV})",
         "sv",
     ),
     _cue(
         "statistic",
         r"\bwhat (?:share|percentage|proportion|fraction|percent)\b|\bhow many percent\b"
-        r"|\bhow (?:large|big|high|low) (?:a |is the |was the |is |was )?(?:share|percentage|proportion"
+        r"|\bhow (?:large|big|high|low) (?:a |is the |was the |is |was |will the |will )?"
+        r"(?:share|percentage|proportion"
         r"|unemployment|employment rate|population)\b|\bunemployment rate\b"
         r"|\bwhat is the (?:current )?(?:unemployment|employment rate|population)\b",
         "en",
@@ -586,8 +587,9 @@ def _other(match: re.Match[str], text: str) -> str:
 
 PREPOSITIONS = frozenset("for pa hos i om till inom vid efter of at in on about within".split())
 SUBJECT_STOPS = frozenset(
-    """som eller enligt just nu idag varje per nasta forra egentligen da dar nar hittills totalt sammanlagt
-    this next last right now today currently each every according that which who or if when so far""".split()
+    """som att eller enligt just nu idag varje per nasta forra egentligen da dar nar hittills totalt
+    sammanlagt this next last right now today currently each every according that which who or if when
+    so far""".split()
 )
 PRONOUNS = frozenset("det den dem dessa detta de dom it that them this these those there".split())
 DANGLING = PREPOSITIONS | {"och", "and", "the", "a", "an"}

@@ -161,6 +161,8 @@ class Analyser:
             return terms
         kept = [t for t in terms.terms if t not in self._title_terms]
         focus = [t for t in terms.focus if t not in self._title_terms]
+        if not focus:  # "Vad är regional handlingsplan för kompetensförsörjning?" asks about the plan itself
+            return terms
         return dataclasses.replace(terms, terms=kept, focus=focus)
 
     def _chapter(self, question: str, translation: Translation | None) -> str:

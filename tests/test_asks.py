@@ -103,6 +103,9 @@ def test_ordinary_english_questions_ask_nothing_specific(question):
 
 
 ASKS = [
+    # statistic: a figure, also one forecast
+    ("Hur hög kommer arbetslösheten i länet att vara år 2030?", "sv", "statistic"),
+    ("How high will unemployment be in 2030?", "en", "statistic"),
     # person: who wrote or signed it, a personal name is asked
     ("Vem har skrivit förordet?", "sv", "person"),
     ("Who signed the foreword?", "en", "person"),
@@ -404,6 +407,11 @@ def test_every_kind_has_a_satisfaction_case():
 # --- note(): one sentence on what the plan lacks ---------------------------------------------------
 
 NOTES = [
+    (
+        find_ask("Hur hög kommer arbetslösheten i Örebro län att vara år 2030?", "sv"),
+        "Planen anger ingen siffra för arbetslösheten i Örebro län.",
+        "The plan gives no figure for arbetslösheten i Örebro län.",
+    ),
     (
         find_ask("Hur kontaktar jag Almi?", "sv"),
         "Planen anger inga kontaktuppgifter för Almi.",

@@ -100,3 +100,5 @@ def test_the_plans_title_names_the_document_and_is_no_search_term(analyse) -> No
     # The title's words without the plan: a project's name, what the question is about.
     project = analyse("Hur många fick jobb efter projektet Integration i regional kompetensförsörjning?")
     assert "regional" in project.terms.terms
+    # The title alone: the question asks about the plan itself, and keeps its words.
+    assert analyse("Vad är regional handlingsplan för kompetensförsörjning?").terms.terms
