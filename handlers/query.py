@@ -118,9 +118,15 @@ class Analyser:
         resolved = resolve(asked, context, self.actors, first.swedish if first else "")
         if situation and not resolved.actors and refers_back(tokens(asked)):
             # "Jag har kontakt med Almi. Vad kan de hjälpa till med?": the pronoun points into the situation.
-            named = self.actors.find(situation)
+            # What the pronoun points at is in the sentence just before the question: an actor it names
+            # ("Jag har kontakt med Almi. Vad kan de hjälpa till med?"), or what it tells ("… det finns ett
+            # regionalt nätverk för oss. Vilka ingår i det?").
+            antecedent = split_sentences(situation)[-1]
+            named = self.actors.find(antecedent)
             if len(named) == 1:
                 resolved = Resolved(resolved.question, named, True, named[0].name)
+            elif not resolved.follow_up:
+                resolved = Resolved(resolved.question, [], False, antecedent)
         question = resolved.question
         translation = self.glossary.translate(question) if lang == "en" else None
         names = [a.name for a in resolved.actors if a.name.lower() not in question.lower()]

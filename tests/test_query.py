@@ -102,3 +102,15 @@ def test_the_plans_title_names_the_document_and_is_no_search_term(analyse) -> No
     assert "regional" in project.terms.terms
     # The title alone: the question asks about the plan itself, and keeps its words.
     assert analyse("Vad är regional handlingsplan för kompetensförsörjning?").terms.terms
+
+
+def test_a_pronoun_in_a_long_message_points_into_the_sentence_before_the_question(analyse) -> None:
+    query = analyse(
+        "Vi driver ett integrationsprojekt i kommunen. I planen läste jag om förmobilisering. "
+        "Kan vi få stöd till det?"
+    )
+    assert query.actors == []  # not the municipality of the first sentence
+    assert "förmobilisering" in query.subject and "förmobilisering" in query.search_text
+    assert stem("formobilisering") in query.terms.terms
+    named = analyse("Jag jobbar i en kommun. Jag har kontakt med Almi. Vad kan de hjälpa till med?")
+    assert [a.name for a in named.actors] == ["Almi"]
