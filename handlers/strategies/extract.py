@@ -49,6 +49,7 @@ class Extractive:
         self.sentences: list[Sentence] = searcher.stored.sentences
         self._actor_keys = actor_keys  # per sentence: the names of the actors it names
         self._stems = [frozenset(stem(t) for t in tokens(s.text)) for s in self.sentences]
+        self._terms = [frozenset(searcher.decompounder.terms(s.text)) for s in self.sentences]  # as searched
         # Headings by their first two words, so a list item can point to its section without a scan.
         self._headings: dict[tuple[str, ...], int] = {}
         for i, s in enumerate(self.sentences):
@@ -62,6 +63,7 @@ class Extractive:
         best = self._expanded(order[0])
         chosen = self._around(best)
         chosen = self._with_close(chosen, order, scores, best)
+        chosen = self._with_missing_words(query, chosen, order, scores, best)
         further = [] if self._settled(query, chosen) else self._further(order, scores, chosen)
         # A neighbour may sit across a chunk boundary (a long paragraph is split): its chunk is cited too.
         chunks = [self.sentences[best].chunk] + [self.sentences[i].chunk for i in [*chosen, *further]]
@@ -154,6 +156,27 @@ class Extractive:
             if i in chosen or not self._same_chunk(best, i) or length + len(text) > MAX_ANSWER_CHARS:
                 continue
             chosen.append(i)
+            length += len(text) + 1
+        return sorted(chosen)
+
+    def _with_missing_words(
+        self, query: Query, chosen: list[int], order: list[int], scores: np.ndarray, best: int
+    ) -> list[int]:
+        """A sentence of the best passage that holds a word of the question the answer still lacks joins it,
+        if it ranks among the further ones: "region projektägare exempel?" gets the passage's examples too."""
+        asked = set(query.terms.focus)
+        held = set().union(*(self._terms[i] for i in chosen)) & asked
+        length = sum(len(self.sentences[i].text) + 1 for i in chosen)
+        for i in order[1:]:
+            if scores[i] < scores[best] - FURTHER_MARGIN or len(chosen) >= MAX_SENTENCES:
+                break
+            new = (self._terms[i] & asked) - held
+            text = self.sentences[i].text
+            fits = length + len(text) <= MAX_ANSWER_CHARS
+            if not new or i in chosen or not self._same_chunk(best, i) or not fits:
+                continue
+            chosen.append(i)
+            held |= new
             length += len(text) + 1
         return sorted(chosen)
 
