@@ -465,6 +465,6 @@ def test_a_date_alone_does_not_settle_when_and_by_whom(real_qa) -> None:
 def test_a_keyword_the_answer_lacks_brings_its_sentence_from_the_same_passage(real_qa) -> None:
     # Terse: three words, three things asked. The passage's first sentences say what a project owner is; the
     # examples come in its last sentence, which the answer would otherwise leave out.
-    answer = real_qa.answer("region projektägare exempel?")
+    answer = real_qa.answer("exempel projektägare regionen")
     assert answer.body.split("\n\n")[0].startswith("Vissa utvecklingssatsningar")
     assert "Två exempel" in answer.body.split("\n\n")[0]
