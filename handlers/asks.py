@@ -104,7 +104,7 @@ MONEY_EN = (
 )
 TIME_UNITS_SV = r"(?:manader|veckor|dagar|timmar|terminer)"
 DURATION_NOUNS = (
-    r"\w*(?:utbildning|kurs|program|praktik|apl|period|projekt|tid|process|validering|handledning"
+    r"[\w-]*(?:utbildning|kurs|program|praktik|apl|period|projekt|tid|process|validering|handledning"
     r"|anstallning|studie|introduktion|etablering)\w*"
 )
 EVENT_VERBS_SV = (
@@ -238,6 +238,14 @@ def _cue(
     return Cue(kind, re.compile(pattern), lang, lower, subject, terse_only)
 
 
+# What something yet to come will hold ("Vad kommer strategin att innehålla?"), on the folded question.
+FUTURE_CONTENT_SV = (
+    r"\bvad (?P<will>kommer) (?P<what>(?:[\w-]+ ){1,6}?)att"
+    r" (?:innehalla|omfatta|handla om|ta upp|innebara)\b"
+)
+FUTURE_CONTENT_EN = (
+    r"\bwhat (?P<will>will) (?P<what>(?:[\w-]+ ){1,6}?)(?:contain|include|cover|say|involve)\b"
+)
 # Who wrote or signed: the plan is signed by a person.
 AUTHORSHIP_SV = r"(?:skrivit|skrev|undertecknat|undertecknade|signerat|signerade)"
 AUTHORSHIP_EN = r"(?:wrote|written|signed|authored)"
@@ -292,6 +300,9 @@ CUES: tuple[Cue, ...] = (
     # Within the plan's horizon a year is future only for an event: "forum 2025", not "önskvärt läge 2027".
     _cue("future", rf"\b{EVENTS}.*\b(?P<ask>202[4-9])\b"),
     _cue("future", rf"\b(?P<ask>202[4-9])\b.*\b{EVENTS}"),
+    # What something yet to come will hold: the plan can only say that it is coming.
+    _cue("future", FUTURE_CONTENT_SV, "sv"),
+    _cue("future", FUTURE_CONTENT_EN, "en"),
     # person: a named individual, or the contact details that reach one.
     _cue("person", r"\bkontakt ?person(?:en|er|erna)?\b", "sv"),
     _cue("person", rf"\bvem (?:ar|var|blir) (?:den |det )?{ROLES_SV}\b", "sv"),
@@ -1018,6 +1029,14 @@ def _time_phrase(phrase: str) -> str:
 
 def _future_note(ask: Ask, en: bool) -> str:
     phrase = _fold(ask.phrase)
+    content = re.search(FUTURE_CONTENT_SV, phrase) or re.search(FUTURE_CONTENT_EN, phrase)
+    if content:  # "Vad kommer strategin att innehålla?" -> "vad strategin kommer att innehålla"
+        written = ask.phrase[content.start("what") : content.end("what")].strip()
+        doing = ask.phrase[content.start("will") : content.start("what")].strip()
+        rest = ask.phrase[content.end("what") : content.end()].strip()
+        return f"The plan says nothing about what {written} {doing} {rest}." if en else (
+            f"Planen säger inget om vad {written} {doing} {rest}."
+        )
     written = _time_phrase(ask.phrase)
     if EVENT_ASK.search(phrase):
         if en:

@@ -51,8 +51,11 @@ WHO = re.compile(
     r"^\s*vem\b|\bav vem\b|\bwho\b|\bwhich (organisation|organization|body|actor|agency|network)s?\b",
     re.IGNORECASE,
 )
+# The noun after "vilka", past a number and a word for kinds: "vilka tre sorters hållbarhet" -> "hållbarhet".
 WHICH_NOUN = re.compile(
     r"\b(?:vilka|vilken|vilket|which|rakna upp(?: alla)?|namn(?: alla)?|list(?: all)?(?: the)?)"
+    r"(?:\s+(?:\d+|tva|tre|fyra|fem|sex|sju|atta|nio|tio|two|three|four|five|six|seven|eight|nine|ten))?"
+    r"(?:\s+(?:sorters|sortens|slags|typer av|sorts of|kinds of|types of))?"
     r"\s+([a-z]{3,})\b"
 )
 DEFINITE_ENDINGS = ("et", "en", "na", "n")  # förordet, sammanfattningen, aktörerna

@@ -103,6 +103,10 @@ def test_ordinary_english_questions_ask_nothing_specific(question):
 
 
 ASKS = [
+    # duration of a hyphenated compound; what a future document will hold
+    ("Hur lång är en YH-utbildning?", "sv", "duration"),
+    ("Vad kommer den nationella strategin för besöksnäringen att innehålla?", "sv", "future"),
+    ("What will the national strategy for tourism contain?", "en", "future"),
     # statistic: a figure, also one forecast
     ("Hur hög kommer arbetslösheten i länet att vara år 2030?", "sv", "statistic"),
     ("How high will unemployment be in 2030?", "en", "statistic"),
@@ -407,6 +411,11 @@ def test_every_kind_has_a_satisfaction_case():
 # --- note(): one sentence on what the plan lacks ---------------------------------------------------
 
 NOTES = [
+    (
+        find_ask("Vad kommer den nationella strategin för besöksnäringen att innehålla?", "sv"),
+        "Planen säger inget om vad den nationella strategin för besöksnäringen kommer att innehålla.",
+        "The plan says nothing about what den nationella strategin för besöksnäringen kommer att innehålla.",
+    ),
     (
         find_ask("Hur hög kommer arbetslösheten i Örebro län att vara år 2030?", "sv"),
         "Planen anger ingen siffra för arbetslösheten i Örebro län.",

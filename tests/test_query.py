@@ -33,6 +33,8 @@ def test_a_definition_question_names_its_term(analyse, question: str, term: str)
         ("Vilken grupp ska utbildningen riktas till?", "grupp"),
         ("Which sectors are short of staff?", "sectors"),
         ("Vilka ska lockas till bristyrkesutbildningar?", ""),  # "vilka ska": no noun asked for
+        ("Vilka tre sorters hållbarhet motsvarar målen?", "hallbarhet"),  # past the number and the kind word
+        ("Which two kinds of skills are scarce?", "skills"),
     ],
 )
 def test_a_which_question_names_the_kind_asked_for(analyse, question: str, noun: str) -> None:
