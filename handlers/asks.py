@@ -1034,9 +1034,8 @@ def _future_note(ask: Ask, en: bool) -> str:
         written = ask.phrase[content.start("what") : content.end("what")].strip()
         doing = ask.phrase[content.start("will") : content.start("what")].strip()
         rest = ask.phrase[content.end("what") : content.end()].strip()
-        return f"The plan says nothing about what {written} {doing} {rest}." if en else (
-            f"Planen säger inget om vad {written} {doing} {rest}."
-        )
+        what = f"{written} {doing} {rest}"
+        return f"The plan says nothing about what {what}." if en else f"Planen säger inget om vad {what}."
     written = _time_phrase(ask.phrase)
     if EVENT_ASK.search(phrase):
         if en:

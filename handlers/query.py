@@ -120,10 +120,9 @@ class Analyser:
         first = self.glossary.translate(asked) if lang == "en" else None
         resolved = resolve(asked, context, self.actors, first.swedish if first else "")
         if situation and not resolved.actors and refers_back(tokens(asked)):
-            # "Jag har kontakt med Almi. Vad kan de hjälpa till med?": the pronoun points into the situation.
-            # What the pronoun points at is in the sentence just before the question: an actor it names
-            # ("Jag har kontakt med Almi. Vad kan de hjälpa till med?"), or what it tells ("… det finns ett
-            # regionalt nätverk för oss. Vilka ingår i det?").
+            # The pronoun points into the situation, at the sentence just before the question: an actor it
+            # names ("Jag har kontakt med Almi. Vad kan de hjälpa till med?"), or what it tells ("… det finns
+            # ett regionalt nätverk för oss. Vilka ingår i det?").
             antecedent = split_sentences(situation)[-1]
             named = self.actors.find(antecedent)
             if len(named) == 1:
