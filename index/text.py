@@ -185,7 +185,6 @@ class Decompounder:
                 out.extend(stem(p) for p in self.parts(piece))
         return out
 
-
     def derived(self, text: str) -> list[str]:
         """Stems of the corpus words derived from the text's particle verbs: "ta fram" -> "framtagandet",
         "följas upp" -> "uppföljning" (the particle, then the verb's stem, begins the derived word)."""

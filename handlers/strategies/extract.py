@@ -163,7 +163,7 @@ class Extractive:
         self, query: Query, chosen: list[int], order: list[int], scores: np.ndarray, best: int
     ) -> list[int]:
         """A sentence of the best passage that holds a word of the question the answer still lacks joins it,
-        if it ranks among the further ones: "region projektägare exempel?" gets the passage's examples too."""
+        if it ranks among the further ones: "exempel projektägare regionen" gets the passage's examples."""
         asked = set(query.terms.focus)
         held = set().union(*(self._terms[i] for i in chosen)) & asked
         length = sum(len(self.sentences[i].text) + 1 for i in chosen)
