@@ -91,8 +91,7 @@ class Composer:
             retrieved = _leading(draft.cited, retrieved)
         if query.ask is not None and not query.ask.satisfied_by(draft.body):
             return self._partial(query, texts, retrieved, draft, judged)
-        topic = actor or draft.cited[0].section.rsplit(" > ", 1)[-1].rstrip("*")
-        context = Context(query.question, topic, actor)
+        context = self._context(query, draft, actor, route)
         return Answer(
             query.original,
             _with_related(draft, texts),
@@ -138,6 +137,16 @@ class Composer:
         if steps is not None:
             return steps, named
         return self.extract.draft(query, ranking), named
+
+    def _context(self, query: Query, draft: Draft, actor: str, route: Route) -> Context:
+        """What a follow-up may refer back to: the actor when the answer is about the actor (its role, or
+        its own section), else what the answer is about. "Vad är det för lägesrapport som regionen tar
+        fram?" is about the report: "What is it for?" asks about the report, not the region."""
+        section = draft.cited[0].section
+        named = self.actors.by_name(actor) if actor else None
+        if named is not None and route.actor is None and section != named.section:
+            actor = ""
+        return Context(query.question, actor or section.rsplit(" > ", 1)[-1].rstrip("*"), actor)
 
     def _asks_our_contact(self, query: Query) -> bool:
         """How to get in touch, with no one named but those the plan's contact card is for (the region): the

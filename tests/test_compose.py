@@ -257,6 +257,18 @@ def test_follow_ups_are_answered_in_context(real_qa) -> None:
     assert "en gång per år" in real_qa.answer("Hur ofta anordnas den?", akademi.context).text.lower()
 
 
+def test_a_follow_up_refers_to_what_the_answer_was_about_not_to_the_actor_named(real_qa) -> None:
+    # "regionen" is named, but the answer is about the report it writes: "den" is the report.
+    first = real_qa.answer("Vilken rapport tar regionen fram vartannat år?")
+    assert first.context.actor == ""
+    assert first.context.topic == "Rapport en gång vartannat år om läget i länet"
+    follow = real_qa.answer("Vad ska den användas till?", first.context)
+    assert "underlag för dialog" in follow.text
+    # Asked about the actor itself, the actor stays the subject.
+    almi = real_qa.answer("Vad gör Almi?")
+    assert almi.context.actor == "Almi"
+
+
 def test_a_new_topic_starts_afresh(real_qa) -> None:
     first = real_qa.answer("Vad gör Handelskammaren Mälardalen?")
     fresh = real_qa.answer("Vilka är de övergripande målen i RUS?", first.context)
