@@ -410,6 +410,12 @@ CUES: tuple[Cue, ...] = (
     # duration.
     _cue("duration", r"\bhur (?:lang tid|lange)\b", "sv"),
     _cue("duration", rf"\bhur lang (?:ar|blir|var)\s+(?:\w+\s+){{0,2}}?(?P<subj>{DURATION_NOUNS})", "sv"),
+    # "Hur lång är undersköterskeutbildnimgen?": a course's name, typo and all, is a "-ing/-en" noun.
+    _cue(
+        "duration",
+        r"\bhur lang (?:ar|blir|var)\s+(?:en |ett |den |det )?(?P<subj>[\w-]{6,}(?:en|et|ing))\b",
+        "sv",
+    ),
     _cue("duration", rf"\bhur manga {TIME_UNITS_SV}\b", "sv"),
     _cue("duration", r"\bhur många år\b", "sv", lower=True),
     _cue("duration", r"\bhow long\b|\bhow many (?:years|months|weeks|days|hours|semesters)\b", "en"),

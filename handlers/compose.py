@@ -79,11 +79,15 @@ class Composer:
         self.suggester: Suggester | None = None  # set once the engine can check its suggestions
         self.contact_sv, self.contact_en = _contact_lines(document)
 
-    def compose(self, query: Query, vector: np.ndarray, ranking: Ranking) -> Answer:
+    def compose(
+        self, query: Query, vector: np.ndarray, ranking: Ranking, judged_on: Ranking | None = None
+    ) -> Answer:
+        """The answer from `ranking`; whether the plan answers at all is judged on `judged_on` (the
+        question's own ranking, without the situation told around it), by default the same."""
         texts = ENGLISH if query.lang == "en" else SWEDISH
         retrieved = [source(h) for h in ranking.hits[:RETRIEVED_K]]
         route = self._route(query)
-        judged = self.judge(query, ranking, route)
+        judged = self.judge(query, judged_on or ranking, route)
         if not judged.answerable:
             return self._decline(query, texts, retrieved)
         draft, actor = self._draft(query, vector, ranking, route)

@@ -14,6 +14,7 @@ from handlers.actors import Actor, ActorDirectory
 from index.text import content_tokens, fold, tokens
 
 # Words that point back to something said before ("de", "den", "bolaget", "it", "they").
+POSSESSIVES = frozenset(fold("deras dess their its").split())
 ANAPHORS = frozenset(
     fold(
         "de dem deras dom den det dess denna detta dessa där dit bolaget stiftelsen organisationen "
@@ -79,6 +80,8 @@ def refers_back(words: list[str]) -> bool:
     for i, word in enumerate(words):
         if word not in ANAPHORS:
             continue
+        if word in POSSESSIVES:
+            return True  # "bedöma deras kunnande": a possessive always points back to whose it is
         following = words[i + 1] if i + 1 < len(words) else None
         after = words[i + 2] if i + 2 < len(words) else ""
         if following == "som" or DEFINITE_NOUN.search(after):

@@ -33,7 +33,7 @@ from index.embed import Embedder, embed_queries, make_embedder
 from index.glossary import Glossary
 from index.knowledge import Document, load_document
 from index.normalise import Normaliser
-from index.search import HybridSearcher
+from index.search import HybridSearcher, Ranking
 from index.store import ensure_index
 
 log = logging.getLogger(__name__)
@@ -115,7 +115,7 @@ class QA:
     def answer(self, question: str, context: Context | None = None) -> Answer:
         """Answer a question; `context` is the previous answer's `context`, for follow-up questions."""
         query = self.analyser.analyse(question, context)
-        return self._finish(query, self.embed(query), context)
+        return self._finish(query, self._vectors(query), context)
 
     async def answer_async(self, question: str, context: Context | None = None) -> Answer:
         """The same answer as answer(), for a server: the light steps on the engine's threads, the
@@ -125,24 +125,41 @@ class QA:
             query = await loop.run_in_executor(self._threads, self.analyser.analyse, question, context)
             futures = announced.submit(embed_texts(query))
         vectors = [await asyncio.wrap_future(future) for future in futures]
-        return await loop.run_in_executor(self._threads, self._finish, query, mix(query, vectors), context)
+        return await loop.run_in_executor(self._threads, self._finish, query, vectors, context)
 
-    def _finish(self, query: Query, vector: np.ndarray, context: Context | None) -> Answer:
-        ranking = self.searcher.rank(vector, query.terms, query.chapter, lang=query.lang)
-        answer = self.composer.compose(query, vector, ranking)
+    def _finish(self, query: Query, vectors: list[np.ndarray], context: Context | None) -> Answer:
+        vector = mix(query, vectors)
+        ranking, judged_on = self._rankings(query, vectors, vector)
+        answer = self.composer.compose(query, vector, ranking, judged_on)
         if not answer.answered and context is not None:
             answer.context = context  # a turn that does not answer keeps the thread
         return answer
 
+    def _rankings(
+        self, query: Query, vectors: list[np.ndarray], vector: np.ndarray
+    ) -> tuple[Ranking, Ranking]:
+        """The ranking to answer from (the situation may tip it), and the one that decides whether the plan
+        answers at all: the question's own, unless it leans on the situation ("Vad kan de hjälpa till med?").
+        A sentence about the asker does not make "pivottabell excel hur gör man" a question about the plan,
+        nor a question about the plan less of one."""
+        ranking = self.searcher.rank(vector, query.terms, query.chapter, lang=query.lang)
+        if not query.situation or query.leans_on_situation:
+            return ranking, ranking
+        return ranking, self.searcher.rank(vectors[0], query.terms, query.chapter, lang=query.lang)
+
     def judge(self, question: str) -> Evidence:
         """The answerability evidence for a question, without composing an answer (for `eval --curve`)."""
         query = self.analyser.analyse(question)
-        ranking = self.searcher.rank(self.embed(query), query.terms, query.chapter, lang=query.lang)
-        return self.composer.judge(query, ranking)
+        vectors = self._vectors(query)
+        _, judged_on = self._rankings(query, vectors, mix(query, vectors))
+        return self.composer.judge(query, judged_on)
 
     def embed(self, query: Query) -> np.ndarray:
         """The question's vector (see mix())."""
-        return mix(query, list(embed_queries(self.embedder, embed_texts(query))))
+        return mix(query, self._vectors(query))
+
+    def _vectors(self, query: Query) -> list[np.ndarray]:
+        return list(embed_queries(self.embedder, embed_texts(query)))
 
     def _embed_batch(self, texts: list[str]) -> list[np.ndarray]:
         set_threads = getattr(self.embedder, "set_threads", None)

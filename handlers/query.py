@@ -31,6 +31,10 @@ from index.text import (
 MAX_QUESTION_CHARS = 2000  # longer input is cut for search; e5 reads 512 tokens at most anyway
 # A message this long with several sentences tells a situation before it asks: search on the question.
 LONG_MESSAGE_CHARS = 150
+# A question word further in a sentence typed without a question mark ("pivottabell excel hur gör man").
+ASKING_WORD = re.compile(
+    r"\b(vad|vilka|vilken|vilket|vem|hur|varför|what|which|who|how|why)\b", re.IGNORECASE
+)
 QUESTION_WORD = re.compile(
     r"^\s*(vad|vilka|vilken|vilket|vem|hur|varför|när|var|finns|kan|går|ska|bör|är|har|what|which|who|how|"
     r"why|when|where|is|are|does|do|can|should)\b",
@@ -123,7 +127,7 @@ class Analyser:
             # The pronoun points into the situation, at the sentence just before the question: an actor it
             # names ("Jag har kontakt med Almi. Vad kan de hjälpa till med?"), or what it tells ("… det finns
             # ett regionalt nätverk för oss. Vilka ingår i det?").
-            antecedent = split_sentences(situation)[-1]
+            antecedent = split_sentences(situation, typed=True)[-1]
             named = self.actors.find(antecedent)
             if len(named) == 1:
                 resolved = Resolved(resolved.question, named, True, named[0].name)
@@ -195,13 +199,15 @@ def _kind_asked(question: str) -> str:
 
 def split_question(text: str) -> tuple[str, str]:
     """A message's question and the situation told around it: the last sentence that ends with a question
-    mark or opens with a question word (in a long message without one, its last sentence)."""
-    sentences = split_sentences(text)
+    mark or opens with a question word; without one, its last sentence when the message is long or asks
+    further in ("… en ansökan. pivottabell excel hur gör man")."""
+    sentences = split_sentences(text, typed=True)
     if len(sentences) < 2:
         return text, ""
     asking = [i for i, s in enumerate(sentences) if s.rstrip().endswith("?") or QUESTION_WORD.match(s)]
-    if not asking and len(text) < LONG_MESSAGE_CHARS:
+    asks_further_in = any(ASKING_WORD.search(s) for s in sentences)
+    if not asking and not asks_further_in and len(text) < LONG_MESSAGE_CHARS:
         return text, ""  # a few statements, no question: all of it is what is asked about
-    at = asking[-1] if asking else len(sentences) - 1
+    at = asking[-1] if asking else len(sentences) - 1  # typed without a question mark, it comes last
     situation = " ".join(s for i, s in enumerate(sentences) if i != at)
     return sentences[at], situation

@@ -76,6 +76,8 @@ _SWEDISH_MARKERS = frozenset(fold("vad vilka vilken vem hur varför när är och
 # Abbreviations whose full stop does not end a sentence.
 _ABBREVIATIONS = ("bl.a.", "t.ex.", "bl. a.", "m.m.", "dvs.", "t.o.m.", "s.k.", "ca.", "resp.", "m.fl.")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"”»(]?[A-ZÅÄÖÉ0-9*])")
+# In a message people type, a sentence may start in lower case ("… påläst. vad händer när …").
+_TYPED_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"”»(]?[^\W_])")
 
 _stemmer = Stemmer.Stemmer("swedish")
 # Verb particles that fuse with their verb in derived words ("ta fram" -> "framtagandet", "följa upp" ->
@@ -120,12 +122,13 @@ def detect_language(text: str) -> str:
     return "en" if english > swedish else "sv"
 
 
-def split_sentences(text: str) -> list[str]:
-    """Sentences of a paragraph, not broken at common Swedish abbreviations."""
+def split_sentences(text: str, typed: bool = False) -> list[str]:
+    """Sentences of a paragraph, not broken at common Swedish abbreviations. `typed`: a message as people
+    type it, whose sentences may start in lower case."""
     protected = text
     for i, abbreviation in enumerate(_ABBREVIATIONS):
         protected = protected.replace(abbreviation, f"\x00{i}\x00")
-    parts = _SENTENCE_END.split(protected)
+    parts = (_TYPED_SENTENCE_END if typed else _SENTENCE_END).split(protected)
     restored = []
     for part in parts:
         for i, abbreviation in enumerate(_ABBREVIATIONS):

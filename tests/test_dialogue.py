@@ -105,3 +105,8 @@ def test_an_empty_det_after_finns_or_gar_does_not_refer_back(question: str) -> N
 
 def test_det_last_in_a_question_still_refers_back() -> None:
     assert refers_back(tokens("Vem finansierar det?"))
+
+
+def test_a_possessive_always_refers_back() -> None:
+    assert refers_back(tokens("Vad säger planen om att låta branschen bedöma deras kunnande?"))
+    assert refers_back(tokens("What does the plan say about their skills?"))

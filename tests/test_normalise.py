@@ -268,6 +268,26 @@ def test_without_a_question_the_last_sentence_is_asked():
     assert situation == "Vi är ett vårdföretag i Karlskoga och behöver fler undersköterskor."
 
 
+def test_a_question_typed_in_lower_case_after_a_full_stop_is_its_own_sentence():
+    message = "Vi ska ha ett möte nästa vecka. vad händer när skola och bransch träffas"
+    question, situation = split_question(message)
+    assert question == "vad händer när skola och bransch träffas"
+    assert situation == "Vi ska ha ett möte nästa vecka."
+
+
+def test_a_short_message_asking_further_in_is_asked_by_its_last_sentence():
+    # "hur" further in marks a question; typed without a question mark, the question comes last. The first
+    # sentence's "hur saker hänger ihop" tells, the last asks.
+    assert split_question("Jag håller på med en ansökan. pivottabell excel hur gör man") == (
+        "pivottabell excel hur gör man",
+        "Jag håller på med en ansökan.",
+    )
+    assert split_question("Jag försöker förstå hur saker hänger ihop. kompetensforum antal deltagare") == (
+        "kompetensforum antal deltagare",
+        "Jag försöker förstå hur saker hänger ihop.",
+    )
+
+
 @pytest.mark.parametrize(
     "message",
     [

@@ -156,6 +156,13 @@ def test_sentence_may_start_with_a_number():
     assert split_sentences("Slut. 16 bolag finns.") == ["Slut.", "16 bolag finns."]
 
 
+def test_a_typed_message_splits_before_a_lower_case_sentence():
+    text = "Vi har ett möte på jobbet. vad händer t.ex. i programråd"
+    assert split_sentences(text) == [text]  # the plan's text: a sentence opens with a capital
+    typed = split_sentences(text, typed=True)
+    assert typed == ["Vi har ett möte på jobbet.", "vad händer t.ex. i programråd"]
+
+
 def test_split_sentences_empty():
     assert split_sentences("   ") == []
 

@@ -353,6 +353,16 @@ LONG = [
 ]
 
 
+def test_a_sentence_about_the_asker_does_not_decide_whether_the_plan_answers(real_qa) -> None:
+    # Judged on the question, not on the situation told before it: a plan-like sentence about the asker
+    # does not make an Excel question one about the plan, and a meeting next week is no future ask.
+    excel = real_qa.answer("Jag jobbar i en kommun i länet och har en ansökan. pivottabell excel hur gör man")
+    assert excel.outcome == DECLINED
+    almi = real_qa.answer("Vi ska ha ett möte på jobbet nästa vecka och jag vill vara påläst. vad gör almi")
+    assert almi.outcome == ANSWERED
+    assert first_section(almi) == "Aktörer > Almi"
+
+
 @pytest.mark.parametrize(("bare", "long"), LONG)
 def test_a_long_message_is_answered_like_its_bare_question(real_qa, bare: str, long: str) -> None:
     query = real_qa.analyser.analyse(long)
