@@ -32,7 +32,7 @@ from index.config import Config
 from index.embed import Embedder, embed_queries, make_embedder
 from index.glossary import Glossary
 from index.knowledge import Document, load_document
-from index.normalise import Normaliser
+from index.normalise import EnglishSpeller, Normaliser
 from index.search import HybridSearcher, Ranking
 from index.store import ensure_index
 
@@ -83,7 +83,10 @@ class QA:
         normaliser = Normaliser(
             (c.search_text for c in searcher.chunks), searcher.decompounder, searcher.stored.lexicon
         )
-        self.analyser = Analyser(normaliser, actors, glossary, searcher, document)
+        english = EnglishSpeller(
+            searcher.stored.english, glossary.english_words(), (c.search_text for c in searcher.chunks)
+        )
+        self.analyser = Analyser(normaliser, english, actors, glossary, searcher, document)
         # One batch per core at a time: the e5 engine is thread-safe and releases the GIL.
         self._cores = int(getattr(embedder, "cores", 1))
         self.batcher: MicroBatcher[str, np.ndarray] = MicroBatcher(

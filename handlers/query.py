@@ -16,7 +16,7 @@ from handlers.asks import Ask, find_ask
 from handlers.dialogue import Context, Resolved, refers_back, resolve
 from index.glossary import Glossary, Translation
 from index.knowledge import Document
-from index.normalise import Normaliser
+from index.normalise import EnglishSpeller, Normaliser
 from index.search import HybridSearcher, QueryTerms
 from index.text import (
     ENGLISH_STOPWORDS,
@@ -96,12 +96,14 @@ class Analyser:
     def __init__(
         self,
         normaliser: Normaliser,
+        english: EnglishSpeller,
         actors: ActorDirectory,
         glossary: Glossary,
         searcher: HybridSearcher,
         document: Document,
     ):
         self.normaliser = normaliser
+        self.english = english
         self.actors = actors
         self.glossary = glossary
         self.searcher = searcher
@@ -119,7 +121,8 @@ class Analyser:
     def analyse(self, message: str, context: Context | None = None) -> Query:
         original = " ".join(message.split())[:MAX_QUESTION_CHARS]
         lang = detect_language(original)
-        text = self.normaliser.normalise(original).text if lang == "sv" else original
+        speller = self.normaliser if lang == "sv" else self.english
+        text = speller.normalise(original).text
         asked, situation = split_question(text)
         first = self.glossary.translate(asked) if lang == "en" else None
         resolved = resolve(asked, context, self.actors, first.swedish if first else "")

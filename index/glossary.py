@@ -19,6 +19,10 @@ class Glossary:
         self._entries = entries
         self._longest = max((len(k) for k in entries), default=1)
 
+    def english_words(self) -> set[str]:
+        """Every English word of the glossary's phrases (folded tokens)."""
+        return {word for phrase in self._entries for word in phrase}
+
     @classmethod
     def load(cls, path: Path) -> Glossary:
         entries: dict[tuple[str, ...], str] = {}

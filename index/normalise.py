@@ -26,6 +26,8 @@ from index.text import SWEDISH_FUNCTION_WORDS, TOKEN, Decompounder, fold, stem
 
 LEXICON_FILE = "lexicon.txt"
 LEXICON_MIN_ZIPF = 2.0  # wordfreq: once per 10 million words; rarer entries are often misspellings
+ENGLISH_LEXICON_FILE = "lexicon_en.txt"
+ENGLISH_MIN_ZIPF = 3.0  # English is the second language here: its common words, once per million
 MIN_CORRECTED = 5  # shorter words are too ambiguous to correct ("mal": mål, mal, mall …)
 MAX_CORRECTED = 40  # longer "words" are not typos of the plan's words (and would cost time to compare)
 MAX_LOOKUPS = 30  # edit-distance searches per message: a long or hostile message costs little more
@@ -129,14 +131,16 @@ def _same_case(original: str, replacement: str) -> str:
 
 
 def build_lexicon(folder: Path) -> None:
-    """Store the known Swedish words beside the index, most frequent first: what the normaliser never
-    corrects, and the spelling it restores ("namns" -> "nämns")."""
-    from wordfreq import get_frequency_dict  # build time only; the list loads in about 0.3 s
+    """Store the known Swedish and English words beside the index, most frequent first: what the normaliser
+    never corrects, and the spelling it restores ("namns" -> "nämns")."""
+    from wordfreq import get_frequency_dict  # build time only; a list loads in about 0.3 s
 
-    minimum = 10 ** (LEXICON_MIN_ZIPF - 9)
-    frequencies = get_frequency_dict("sv")  # most frequent first
-    words = [w for w, f in frequencies.items() if f >= minimum and w.isalpha() and w == w.lower()]
-    (folder / LEXICON_FILE).write_text("\n".join(words), encoding="utf-8")
+    lists = (("sv", LEXICON_FILE, LEXICON_MIN_ZIPF), ("en", ENGLISH_LEXICON_FILE, ENGLISH_MIN_ZIPF))
+    for lang, name, zipf in lists:
+        minimum = 10 ** (zipf - 9)
+        frequencies = get_frequency_dict(lang)  # most frequent first
+        words = [w for w, f in frequencies.items() if f >= minimum and w.isalpha() and w == w.lower()]
+        (folder / name).write_text("\n".join(words), encoding="utf-8")
 
 
 def load_lexicon(folder: Path) -> dict[str, str]:
@@ -147,3 +151,54 @@ def load_lexicon(folder: Path) -> dict[str, str]:
         for word in path.read_text(encoding="utf-8").split():
             lexicon.setdefault(fold(word), word)
     return lexicon
+
+
+def load_english(folder: Path) -> list[str]:
+    """The known English words, most frequent first."""
+    path = folder / ENGLISH_LEXICON_FILE
+    return path.read_text(encoding="utf-8").split() if path.exists() else []
+
+
+class EnglishSpeller:
+    """Typos in an English question, corrected the same way: a word that is neither a known English word
+    nor the plan's is corrected to the closest word within a small edit distance, the glossary's English
+    words (the plan's subjects) first. "forewodr" -> "foreword", "intereest" -> "interest"; "Almi" stays."""
+
+    def __init__(self, english: list[str], preferred: Iterable[str], plan_texts: Iterable[str]):
+        self._rank = {w: i for i, w in enumerate(english)}  # most frequent first
+        self._preferred = sorted({w for w in preferred if w.isalpha()})
+        plan = {m.lower() for text in plan_texts for m in _WORD.findall(text)}
+        self._known = frozenset(english) | frozenset(self._preferred) | {fold(w) for w in plan} | plan
+        self._by_initial: dict[str, list[str]] = {}
+        for word in english:
+            self._by_initial.setdefault(word[0], []).append(word)
+
+    def normalise(self, text: str) -> Normalised:
+        corrections: list[tuple[str, str]] = []
+        lookups = [MAX_LOOKUPS]
+
+        def replace(match: re.Match[str]) -> str:
+            word = match.group()
+            better = self.spell(word, lookups)
+            if better is None:
+                return word
+            corrections.append((word, better))
+            return _same_case(word, better)
+
+        return Normalised(_WORD.sub(replace, text), tuple(corrections))
+
+    def spell(self, word: str, lookups: list[int]) -> str | None:
+        key = word.lower()
+        if key in self._known or fold(key) in self._known or not MIN_CORRECTED <= len(key) <= MAX_CORRECTED:
+            return None
+        if lookups[0] <= 0:
+            return None
+        lookups[0] -= 1
+        limit = 1 if len(key) < 8 else 2
+        for choices in (self._preferred, self._by_initial.get(key[0], [])):
+            found = process.extract(key, choices, scorer=OSA.distance, score_cutoff=limit, limit=8)
+            if found:
+                # Fewest edits; then one that keeps the first letter; then the more frequent word.
+                best = min(found, key=lambda c: (c[1], c[0][0] != key[0], self._rank.get(c[0], 10**9), c[2]))
+                return best[0]
+        return None

@@ -1,8 +1,9 @@
 """Build, persist and load the index: chunks, their vectors (FAISS) and sentence vectors, with a manifest.
 
 Layout: <index_dir> is a symlink to <index_dir>.builds/<build id>/, holding manifest.json, chunks.json,
-chunks.faiss, sentences.npy and lexicon.txt. A rebuild writes a new build folder, then swaps the symlink
-atomically, so a reader never sees half an index. The BM25 side is rebuilt in memory at load (milliseconds).
+chunks.faiss, sentences.npy, lexicon.txt and lexicon_en.txt. A rebuild writes a new build folder, then swaps
+the symlink atomically, so a reader never sees half an index. The BM25 side is rebuilt in memory at load
+(milliseconds).
 """
 
 from __future__ import annotations
@@ -24,17 +25,17 @@ import numpy as np
 from index.chunk import Chunk, chunk_document
 from index.embed import Embedder
 from index.knowledge import load_document
-from index.normalise import LEXICON_FILE, build_lexicon, load_lexicon
+from index.normalise import ENGLISH_LEXICON_FILE, LEXICON_FILE, build_lexicon, load_english, load_lexicon
 from index.text import split_sentences
 
 log = logging.getLogger(__name__)
 
 # 4: lexicon.txt (known Swedish words, for typo correction); 5: the lexicon from Zipf 2;
-# 6: sha256 of every file in the manifest, verified on load
-FORMAT_VERSION = 6
+# 6: sha256 of every file in the manifest, verified on load; 7: lexicon_en.txt (known English words)
+FORMAT_VERSION = 7
 BATCH = 16
 # The files a build writes before its manifest; the manifest holds their checksums.
-INDEX_FILES = ("chunks.json", "chunks.faiss", "sentences.npy", LEXICON_FILE)
+INDEX_FILES = ("chunks.json", "chunks.faiss", "sentences.npy", LEXICON_FILE, ENGLISH_LEXICON_FILE)
 
 Progress = Callable[[str], None]
 
@@ -77,6 +78,7 @@ class StoredIndex:
     chunk_vectors: faiss.Index
     sentence_vectors: np.ndarray
     lexicon: dict[str, str] = field(default_factory=dict)  # known Swedish words: folded -> spelling
+    english: list[str] = field(default_factory=list)  # known English words, most frequent first
 
 
 def knowledge_checksum(path: Path) -> str:
@@ -268,7 +270,8 @@ def load_index(index_dir: Path, embedder: Embedder) -> StoredIndex:
         raise IndexUnavailable(
             f"Indexet i {index_dir} är inkonsekvent. Bygg om det: python bot.py index build"
         )
-    return StoredIndex(manifest, chunks, sentences, chunk_vectors, sentence_vectors, load_lexicon(folder))
+    lexicons = load_lexicon(folder), load_english(folder)
+    return StoredIndex(manifest, chunks, sentences, chunk_vectors, sentence_vectors, *lexicons)
 
 
 def ensure_index(

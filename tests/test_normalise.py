@@ -224,6 +224,45 @@ def test_a_long_message_is_analysed_on_its_question(analyser):
     assert query.original == message
 
 
+# --- English ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def english(real_qa):
+    return real_qa.analyser.english
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("Which areas does the forewodr highlight?", "Which areas does the foreword highlight?"),
+        ("Does the plan look outside Swedn into avcount?", "Does the plan look outside Sweden into account?"),
+        ("What interestt rate does Almi chrge?", "What interest rate does Almi charge?"),
+    ],
+)
+def test_english_typos_are_corrected(english, typed: str, meant: str) -> None:
+    assert english.normalise(typed).text == meant
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What does Almi do?",  # a name of the plan's
+        "What does Business Region Örebro offer?",
+        "How is validation of foreign qualifications handled?",
+        "Wat is REKO?",  # too short to correct with confidence
+    ],
+)
+def test_known_english_words_and_names_are_left_alone(english, question: str) -> None:
+    assert english.normalise(question).text == question
+
+
+def test_an_english_question_is_spelled_right_before_it_is_understood(real_qa) -> None:
+    query = real_qa.analyser.analyse("What intereest rate does Almi charge on its business loans?")
+    assert "interest rate" in query.text
+    assert query.ask is not None and query.ask.kind == "amount"
+
+
 # --- split_question ------------------------------------------------------------------------------------
 
 SITUATION = (

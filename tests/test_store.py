@@ -347,7 +347,8 @@ def test_load_index_with_malformed_chunks_json_is_refused(knowledge, index_dir, 
 
 def test_manifest_records_the_checksum_of_every_file(knowledge, index_dir, e5):
     manifest = build_index(knowledge, index_dir, "e5", e5, progress=quiet)
-    assert set(manifest.files) == {"chunks.json", "chunks.faiss", "sentences.npy", "lexicon.txt"}
+    files = {"chunks.json", "chunks.faiss", "sentences.npy", "lexicon.txt", "lexicon_en.txt"}
+    assert set(manifest.files) == files
     assert set(manifest.files) == set(INDEX_FILES)
     stored = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
     assert stored["files"] == manifest.files == file_checksums(index_dir.resolve())
