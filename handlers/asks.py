@@ -408,7 +408,7 @@ CUES: tuple[Cue, ...] = (
         "en",
     ),
     # duration.
-    _cue("duration", r"\bhur (?:lang tid|lange)\b", "sv"),
+    _cue("duration", r"\bhur (?:lang \w*tid(?:en)?|lange)\b", "sv"),  # "hur lång handläggningstid"
     _cue("duration", rf"\bhur lang (?:ar|blir|var)\s+(?:\w+\s+){{0,2}}?(?P<subj>{DURATION_NOUNS})", "sv"),
     # "Hur lång är undersköterskeutbildnimgen?": a course's name, typo and all, is a "-ing/-en" noun.
     _cue(

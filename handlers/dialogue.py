@@ -15,6 +15,7 @@ from index.text import content_tokens, fold, tokens
 
 # Words that point back to something said before ("de", "den", "bolaget", "it", "they").
 POSSESSIVES = frozenset(fold("deras dess their its").split())
+DEMONSTRATIVE_MARKERS = frozenset(fold("här där").split())  # "det här", "den där"
 ANAPHORS = frozenset(
     fold(
         "de dem deras dom den det dess denna detta dessa där dit bolaget stiftelsen organisationen "
@@ -83,11 +84,13 @@ def refers_back(words: list[str]) -> bool:
         if word in POSSESSIVES:
             return True  # "bedöma deras kunnande": a possessive always points back to whose it is
         following = words[i + 1] if i + 1 < len(words) else None
+        if word == "det" and i > 0 and words[i - 1] in EXPLETIVE_VERBS and following is not None:
+            continue  # "Finns det något liknande …?": "det" stands in for what follows, not for before
+        if following in DEMONSTRATIVE_MARKERS:
+            return True  # "det här problemet", "den där satsningen": a demonstrative points back
         after = words[i + 2] if i + 2 < len(words) else ""
         if following == "som" or DEFINITE_NOUN.search(after):
             continue  # "de som …"; "den regionala utvecklingsstrategin" (an article, not a pronoun)
-        if word == "det" and i > 0 and words[i - 1] in EXPLETIVE_VERBS and following is not None:
-            continue  # "Finns det något liknande …?": "det" stands in for what follows, not for before
         if following is None or following in PREPOSITIONS or short:
             return True
     return False

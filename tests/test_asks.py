@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from handlers.asks import KINDS, Ask, find_ask
+from handlers.query import split_question
 from index.text import detect_language, split_sentences
 
 ROOT = Path(__file__).parent.parent
@@ -105,6 +106,7 @@ def test_ordinary_english_questions_ask_nothing_specific(question):
 ASKS = [
     # duration of a hyphenated compound; what a future document will hold
     ("Hur lång är en YH-utbildning?", "sv", "duration"),
+    ("Hur lång handläggningstid har Almi för ett lån?", "sv", "duration"),
     ("Vad kommer den nationella strategin för besöksnäringen att innehålla?", "sv", "future"),
     ("What will the national strategy for tourism contain?", "en", "future"),
     # statistic: a figure, also one forecast
@@ -616,7 +618,7 @@ def test_in_scope_questions_are_not_flagged_or_are_satisfied_by_their_evidence()
     assert len(questions) > 100
     wrong = []
     for question, lang, evidence in questions:
-        ask = find_ask(question, lang)
+        ask = find_ask(split_question(question)[0], lang)  # as the engine asks: the message's question
         if ask is None:
             continue
         text = " ".join(s for s in sentences if any(e.lower() in s.lower() for e in evidence))

@@ -107,6 +107,12 @@ def test_det_last_in_a_question_still_refers_back() -> None:
     assert refers_back(tokens("Vem finansierar det?"))
 
 
+def test_a_demonstrative_refers_back() -> None:
+    assert refers_back(tokens("Vad säger planen om det här problemet?"))
+    assert refers_back(tokens("Hur kan de där grupperna nås?"))
+    assert not refers_back(tokens("Finns det här i länet något stöd?"))  # "det" of "finns det", "här" = here
+
+
 def test_a_possessive_always_refers_back() -> None:
     assert refers_back(tokens("Vad säger planen om att låta branschen bedöma deras kunnande?"))
     assert refers_back(tokens("What does the plan say about their skills?"))
