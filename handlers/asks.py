@@ -534,6 +534,15 @@ def find_ask(question: str, lang: str) -> Ask | None:
     return None
 
 
+def year_ask(question: str, lang: str, years: frozenset[str]) -> Ask | None:
+    """A year the plan never mentions ("Hur många var arbetslösa 2023?"): whatever is asked about it, the
+    plan cannot say. `years`: the years the plan's text names."""
+    unknown = [y for y in YEAR.findall(question) if y not in years]
+    if not unknown:
+        return None
+    return Ask("future", f"in {unknown[0]}" if lang == "en" else f"år {unknown[0]}", "", "", lang)
+
+
 def _fold(text: str) -> str:
     """`index.text.fold`, one character for one, so a span of the folded text is a span of the question."""
     return "".join(fold(c)[:1] for c in text)

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from handlers.actors import Actor, ActorDirectory
-from handlers.asks import Ask, find_ask
+from handlers.asks import YEAR, Ask, find_ask, year_ask
 from handlers.dialogue import Context, Resolved, refers_back, resolve
 from index.glossary import Glossary, Translation
 from index.knowledge import Document
@@ -110,6 +110,7 @@ class Analyser:
         # The plan's title ("Regional handlingsplan för kompetensförsörjning"): a question that names the plan
         # by it says which document it asks about, not what in it.
         self._title_terms = frozenset(searcher.decompounder.terms(document.title))
+        self._years = frozenset(y for c in searcher.chunks for y in YEAR.findall(c.search_text))
         self._title_words = frozenset(stem(t) for t in tokens(document.title) if len(t) > 3)  # not "för"
         # One-word chapter headings ("Förord", "Sammanfattning", "Aktörer"), folded.
         self.chapters = {
@@ -159,7 +160,7 @@ class Analyser:
             translation=translation,
             expansion=expansion,
             terms=terms,
-            ask=find_ask(question, lang),
+            ask=year_ask(question, lang, self._years) or find_ask(question, lang),
             defines=(match.group("term") if (match := DEFINITION.search(question)) else ""),
             chapter=self._chapter(question, translation),
             kind_asked=_kind_asked(question),

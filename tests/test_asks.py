@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.asks import KINDS, Ask, find_ask
+from handlers.asks import KINDS, Ask, find_ask, year_ask
 from handlers.query import split_question
 from index.text import detect_language, split_sentences
 
@@ -658,3 +658,15 @@ def test_who_wrote_it_is_a_precise_ask_for_a_name():
     assert find_ask("Vem har skrivit förordet?", "sv").precise
     assert find_ask("Who signed the foreword?", "en").note("en") == "The plan names no author."
     assert not find_ask("Vem är kontaktperson för Teknikcollege?", "sv").precise
+
+
+def test_a_year_the_plan_never_names_is_asked_about_in_vain():
+    years = frozenset({"2018", "2019", "2030"})
+    ask = year_ask("Hur många var arbetslösa i länet 2023?", "sv", years)
+    assert ask is not None and ask.kind == "future"
+    assert ask.note("sv") == "Planen säger inget om vad som händer år 2023."
+    assert not ask.satisfied_by("Arbetslösheten i länet var 7 procent.")
+    assert year_ask("How many were unemployed in 2023?", "en", years).note("en") == (
+        "The plan says nothing about what happens in 2023."
+    )
+    assert year_ask("Vad hände under våren 2019?", "sv", years) is None  # the plan names 2019

@@ -280,6 +280,12 @@ def test_a_specific_ask_the_plan_cannot_meet_is_partial_or_declined(
         assert CONTACT_PHONE in answer.body
 
 
+def test_a_year_the_plan_never_names_gets_no_figure_from_another_year(real_qa) -> None:
+    answer = real_qa.answer("How many people were unemployed in Örebro County in 2023?")
+    assert not answer.answered
+    assert answer.note == "" or "2023" in answer.note
+
+
 def test_all_partial_cases_here_are_partial(real_qa) -> None:
     """The partial path is the interesting one: these asks all have good evidence about their subject."""
     outcomes = {p.values[0]: real_qa.answer(p.values[0]).outcome for p in SPECIFIC_ASKS}
