@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,21 +64,7 @@ class Normaliser:
             self._lexicon_by_initial.setdefault(key[0], []).append(key)
 
     def normalise(self, text: str) -> Normalised:
-        corrections: list[tuple[str, str]] = []
-        lookups = [MAX_LOOKUPS]
-
-        def replace(match: re.Match[str]) -> str:
-            word = match.group()
-            if not word.isalpha():
-                return word
-            better = self.spell(word, lookups)
-            if better is None:
-                return word
-            if fold(better) != fold(word):
-                corrections.append((word, better))
-            return _same_case(word, better)
-
-        return Normalised(_WORD.sub(replace, text), tuple(corrections))
+        return respell(text, self.spell)
 
     def spell(self, word: str, lookups: list[int] | None = None) -> str | None:
         """The plan's spelling of `word`, or None to keep it as written. `lookups`: how many edit-distance
@@ -120,6 +106,24 @@ class Normaliser:
 
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+def respell(text: str, spell: Callable[[str, list[int]], str | None]) -> Normalised:
+    """Every word of the text through `spell` (None keeps it), in its own case, with at most MAX_LOOKUPS
+    edit-distance searches for the whole message."""
+    corrections: list[tuple[str, str]] = []
+    lookups = [MAX_LOOKUPS]
+
+    def replace(match: re.Match[str]) -> str:
+        word = match.group()
+        better = spell(word, lookups)
+        if better is None:
+            return word
+        if fold(better) != fold(word):  # restored diacritics are no typo
+            corrections.append((word, better))
+        return _same_case(word, better)
+
+    return Normalised(_WORD.sub(replace, text), tuple(corrections))
 
 
 def _same_case(original: str, replacement: str) -> str:
@@ -174,18 +178,7 @@ class EnglishSpeller:
             self._by_initial.setdefault(word[0], []).append(word)
 
     def normalise(self, text: str) -> Normalised:
-        corrections: list[tuple[str, str]] = []
-        lookups = [MAX_LOOKUPS]
-
-        def replace(match: re.Match[str]) -> str:
-            word = match.group()
-            better = self.spell(word, lookups)
-            if better is None:
-                return word
-            corrections.append((word, better))
-            return _same_case(word, better)
-
-        return Normalised(_WORD.sub(replace, text), tuple(corrections))
+        return respell(text, self.spell)
 
     def spell(self, word: str, lookups: list[int]) -> str | None:
         key = word.lower()
