@@ -21,6 +21,7 @@ import logging
 import sys
 from datetime import timedelta
 from pathlib import Path
+from types import ModuleType
 
 from index.config import Config
 
@@ -131,15 +132,15 @@ def _default_dialogs() -> list[Path]:
 
 
 def _load_qa(config: Config):
-    from handlers.qa import QA
+    from handlers.engine.qa import QA
 
     return QA.load(config, progress=lambda message: print(message, file=sys.stderr, flush=True))
 
 
 def cmd_serve(config: Config, args: argparse.Namespace) -> int:
-    from handlers.botframework.app import run
-    from handlers.botframework.state import StateConfigError, make_storage
-    from handlers.workers import check_workers
+    from handlers.channels.botframework.app import run
+    from handlers.channels.botframework.state import StateConfigError, make_storage
+    from handlers.operations.workers import check_workers
 
     check_workers(config)  # before anything starts: several processes need a shared state store
     try:
@@ -159,18 +160,21 @@ def cmd_ask(config: Config, args: argparse.Namespace) -> int:
     else:
         print('Skriv en fråga, t.ex.: python bot.py ask "Vad gör Almi?"', file=sys.stderr)
         return 2
+    from handlers.wording import render
+
     qa = _load_qa(config)
     for question in questions:
         answer = qa.answer(question)
         if args.json or args.batch:
-            print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
+            print(json.dumps(render.answer_json(answer), ensure_ascii=False), flush=True)
         else:
-            print(answer.text, end="\n\n", flush=True)
+            print(render.markdown(answer), end="\n\n", flush=True)
     return 0
 
 
 def cmd_chat(config: Config, args: argparse.Namespace) -> int:
-    from handlers.messages import HELP, WELCOME
+    from handlers.wording import render
+    from handlers.wording.texts import HELP, WELCOME
 
     qa = _load_qa(config)
     print(WELCOME, end="\n\n")
@@ -190,7 +194,7 @@ def cmd_chat(config: Config, args: argparse.Namespace) -> int:
             continue
         answer = qa.answer(question, context)
         context = answer.context
-        print(answer.text, end="\n\n", flush=True)
+        print(render.markdown(answer), end="\n\n", flush=True)
 
 
 def cmd_index(config: Config, args: argparse.Namespace) -> int:
@@ -218,8 +222,23 @@ def cmd_index(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def _quality(module: str) -> ModuleType:
+    """A module of the quality tooling (handlers/quality/), which a checkout has and the image leaves out."""
+    import importlib
+
+    try:
+        return importlib.import_module(f"handlers.quality.{module}")
+    except ModuleNotFoundError as error:
+        if not (error.name or "").startswith("handlers.quality"):
+            raise
+        raise SystemExit(
+            "Fel: mätverktygen (handlers/quality/) finns inte i den här installationen, till exempel i "
+            "produktionsavbilden. Kör kommandot i en utcheckning av projektet, installerad enligt README.md."
+        ) from None
+
+
 def cmd_eval(config: Config, args: argparse.Namespace) -> int:
-    from handlers import evaluation
+    evaluation = _quality("evaluation")
 
     qa = _load_qa(config)
     files = [*args.dialogs, args.file]  # the main file last: its metrics close the output
@@ -239,19 +258,19 @@ def cmd_eval(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_bench(config: Config, args: argparse.Namespace) -> int:
-    from handlers.benchmark import run_bench
-    from handlers.evaluation import load_cases
+    run_bench = _quality("benchmark").run_bench
+    load_cases = _quality("evaluation").load_cases
 
     if args.abuse:
         import asyncio
 
-        from handlers.botframework.abusebench import run as run_abuse_bench
+        run_abuse_bench = _quality("abusebench").run
 
         for line in asyncio.run(run_abuse_bench(config, lambda: _load_qa(config))):
             print(line, flush=True)
         return 0
     if args.load:  # through a real server's /api/messages; no engine in this process
-        from handlers.loadbench import run_load_bench
+        run_load_bench = _quality("loadbench").run_load_bench
 
         for line in run_load_bench(config, [case.question for case in load_cases(args.file)], args.requests):
             print(line, flush=True)
@@ -316,7 +335,8 @@ def cmd_knowledge_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_knowledge_check(config: Config, args: argparse.Namespace) -> int:
-    from handlers.release import check_release, default_eval_files
+    release = _quality("release")
+    check_release, default_eval_files = release.check_release, release.default_eval_files
 
     files = default_eval_files() if args.eval is None else args.eval
     result = check_release(
@@ -329,7 +349,7 @@ def cmd_knowledge_check(config: Config, args: argparse.Namespace) -> int:
 
 
 def _period(text: str) -> timedelta:
-    from handlers.report import parse_since
+    from handlers.insights.report import parse_since
 
     try:
         return parse_since(text)
@@ -338,7 +358,7 @@ def _period(text: str) -> timedelta:
 
 
 def cmd_report(config: Config, args: argparse.Namespace) -> int:
-    from handlers.report import write_report
+    from handlers.insights.report import write_report
 
     try:
         report = write_report(config, args.since, args.out, args.csv)

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from index.knowledge import Document, Section
 
-# The actors are the sub-sections of this chapter (as in handlers/actors.py; index/ does not import handlers).
+# The actors are the sub-sections of this chapter (as in handlers/understanding/actors.py; index/ does not
+# import handlers).
 ACTORS_CHAPTER = "Aktörer"
 # Action areas: the items of lists under headings that name them ("Insatsområden", "… - insatsområden").
 ACTION_AREAS = re.compile(r"insatsområden", re.IGNORECASE)

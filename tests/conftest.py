@@ -29,7 +29,7 @@ def real_config(tmp_path_factory: pytest.TempPathFactory) -> Config:
 @pytest.fixture(scope="session")
 def real_qa(real_config: Config):
     """The real engine on the real plan: e5 embeddings, FAISS + BM25, built once (about 40 s)."""
-    from handlers.qa import QA
+    from handlers.engine.qa import QA
 
     logging.getLogger("faiss").setLevel(logging.WARNING)
     return QA.load(real_config, progress=lambda message: None)
@@ -50,8 +50,8 @@ async def connector() -> AsyncIterator[FakeConnector]:
 @pytest.fixture
 async def start(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Start]:
     """start(qa_loader, config=Config(), ready=True, storage=None) → a client of the real app, running."""
-    from handlers.botframework import create_app
-    from handlers.botframework.app import STATE
+    from handlers.channels.botframework import create_app
+    from handlers.channels.botframework.app import STATE
 
     clients: list[TestClient] = []
 
@@ -221,7 +221,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def store(database_url: str):
-    from handlers.feedback_store import FeedbackStore
+    from handlers.insights.feedback import FeedbackStore
 
     opened = FeedbackStore.open(replace(Config(), database_url=database_url))
     yield opened

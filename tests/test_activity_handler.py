@@ -21,16 +21,16 @@ from botbuilder.schema import (
     TextFormatTypes,
 )
 
-from handlers import messages
-from handlers.answer_types import DECLINED, PARTIAL, Answer, Source
-from handlers.botframework.activity_handler import (
+from handlers.channels.botframework.activity_handler import (
     MAX_QUESTION_CHARS,
     KompetensBot,
     QAUnavailable,
     clean_text,
     truncate,
 )
-from handlers.dialogue import Context
+from handlers.model.answer import DECLINED, PARTIAL, Answer, Source
+from handlers.model.context import Context
+from handlers.wording import texts
 from index.text import detect_language
 
 
@@ -119,7 +119,7 @@ async def test_empty_message_gets_a_prompt(text: str | Activity | None) -> None:
     adapter, _ = make_bot(qa)
     activity = text if isinstance(text, Activity) else Activity(type=ActivityTypes.message, text=text)
     replies = await send(adapter, activity)
-    assert [r.text for r in replies] == [messages.EMPTY_PROMPT]
+    assert [r.text for r in replies] == [texts.EMPTY_PROMPT]
     assert qa.questions == []
 
 
@@ -130,18 +130,18 @@ async def test_attachment_only_message_gets_a_prompt() -> None:
         attachments=[Attachment(content_type="image/png", content_url="https://example.org/a.png")],
     )
     replies = await send(adapter, activity)
-    assert [r.text for r in replies] == [messages.EMPTY_PROMPT]
+    assert [r.text for r in replies] == [texts.EMPTY_PROMPT]
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("hjälp", messages.HELP),
-        ("  HJÄLP ", messages.HELP),
-        ("?", messages.HELP),
-        (mentioning_bot("<at>Kompetensbot</at> hjälp"), messages.HELP),
-        ("help", messages.HELP_EN),
-        ("/Help", messages.HELP_EN),
+        ("hjälp", texts.HELP),
+        ("  HJÄLP ", texts.HELP),
+        ("?", texts.HELP),
+        (mentioning_bot("<at>Kompetensbot</at> hjälp"), texts.HELP),
+        ("help", texts.HELP_EN),
+        ("/Help", texts.HELP_EN),
     ],
 )
 async def test_help_commands(text: str, expected: str) -> None:
@@ -167,7 +167,7 @@ async def test_long_question_is_cut_and_the_reply_says_so() -> None:
     asked = qa.questions[0]
     assert len(asked) <= MAX_QUESTION_CHARS
     assert question.startswith(asked)
-    note = messages.truncated_note(MAX_QUESTION_CHARS, "sv")
+    note = texts.truncated_note(MAX_QUESTION_CHARS, "sv")
     assert replies[0].text.startswith(note)
     assert replies[0].text.endswith(f"SVAR på: {asked}")
 
@@ -184,7 +184,7 @@ async def test_question_at_the_limit_is_not_cut() -> None:
 async def test_truncation_note_follows_the_answer_language() -> None:
     adapter, _ = make_bot(FakeQA(lang="en"))
     replies = await send(adapter, "What does Almi do? " + "very " * 500)
-    assert replies[0].text.startswith(messages.truncated_note(MAX_QUESTION_CHARS, "en"))
+    assert replies[0].text.startswith(texts.truncated_note(MAX_QUESTION_CHARS, "en"))
 
 
 ALMI = Source("almi-1", "Aktörer > Almi", 27, "Aktörer – Almi\nAlmi erbjuder lån.", 0.9)
@@ -231,7 +231,7 @@ async def test_other_channels_get_the_answer_rendered_as_markdown(question: str,
 async def test_truncation_note_comes_before_a_partial_answer() -> None:
     adapter, _ = make_bot(StructuredQA())
     [reply] = await send(adapter, "Vilken budget har Almi? " + "mycket " * 400)
-    note = messages.truncated_note(MAX_QUESTION_CHARS, "sv")
+    note = texts.truncated_note(MAX_QUESTION_CHARS, "sv")
     assert reply.text == (
         f"{note}\n\nPlanen anger ingen budget för Almi.\n\nAlmi erbjuder lån.\n\nKälla: Aktörer › Almi, s. 27"
     )
@@ -290,19 +290,19 @@ def test_clean_text_is_linear_on_unclosed_mention_tags() -> None:
 async def test_message_while_loading_gets_not_ready() -> None:
     adapter, _ = make_bot(None)
     replies = await send(adapter, "Vad gör Almi?")
-    assert [r.text for r in replies] == [messages.NOT_READY]
+    assert [r.text for r in replies] == [texts.NOT_READY]
 
 
 async def test_english_message_while_loading_gets_english_not_ready() -> None:
     adapter, _ = make_bot(None)
     replies = await send(adapter, "What does Almi do?")
-    assert [r.text for r in replies] == [messages.NOT_READY_EN]
+    assert [r.text for r in replies] == [texts.NOT_READY_EN]
 
 
 async def test_help_works_while_loading() -> None:
     adapter, _ = make_bot(None)
     replies = await send(adapter, "hjälp")
-    assert [r.text for r in replies] == [messages.HELP]
+    assert [r.text for r in replies] == [texts.HELP]
 
 
 async def test_failed_engine_gets_an_apology() -> None:
@@ -312,7 +312,7 @@ async def test_failed_engine_gets_an_apology() -> None:
     bot = KompetensBot(failed)
     adapter = TestAdapter(bot.on_turn)
     replies = await send(adapter, "Vad gör Almi?")
-    assert [r.text for r in replies] == [messages.ERROR_APOLOGY]
+    assert [r.text for r in replies] == [texts.ERROR_APOLOGY]
 
 
 async def test_one_welcome_per_event_when_people_are_added() -> None:
@@ -324,7 +324,7 @@ async def test_one_welcome_per_event_when_people_are_added() -> None:
     )
     replies = await send(adapter, update)
     # One welcome per event: 2,000 members added must not make the bot post 2,000 times.
-    assert [r.text for r in replies] == [messages.WELCOME]
+    assert [r.text for r in replies] == [texts.WELCOME]
     only_the_bot = Activity(type=ActivityTypes.conversation_update, members_added=[bot_account])
     assert await send(adapter, only_the_bot) == []
 
@@ -335,7 +335,7 @@ async def test_welcome_offers_the_examples_as_suggested_actions() -> None:
     [welcome] = await send(adapter, update)
     actions = welcome.suggested_actions.actions
     assert [(a.type, a.title, a.value) for a in actions] == [
-        (ActionTypes.im_back, example, example) for example in messages.EXAMPLES_SV
+        (ActionTypes.im_back, example, example) for example in texts.EXAMPLES_SV
     ]
 
 
@@ -365,11 +365,11 @@ async def test_other_activities_are_ignored(activity_type: str) -> None:
 
 
 def test_messages_are_swedish_and_name_the_examples() -> None:
-    for example in messages.EXAMPLES_SV:
-        assert example in messages.WELCOME
-        assert example in messages.HELP
-    assert "kompetensförsörjning" in messages.WELCOME
-    assert "2\u00a0000" in messages.truncated_note(2000)
+    for example in texts.EXAMPLES_SV:
+        assert example in texts.WELCOME
+        assert example in texts.HELP
+    assert "kompetensförsörjning" in texts.WELCOME
+    assert "2\u00a0000" in texts.truncated_note(2000)
     assert detect_language("Vad gör Almi?") == "sv"
     assert detect_language("What does Almi do?") == "en"
 
@@ -428,7 +428,7 @@ async def test_turns_while_loading_keep_the_context() -> None:
     adapter = TestAdapter(bot.on_turn)
     await send(adapter, "Vad gör Almi?")
     engine[0] = None  # e.g. a reload: the engine is not there for a moment
-    assert [r.text for r in await send(adapter, "Och REKO då?")] == [messages.NOT_READY]
+    assert [r.text for r in await send(adapter, "Och REKO då?")] == [texts.NOT_READY]
     engine[0] = qa
     await send(adapter, "Är de privata?")
     assert qa.contexts == [None, context_after("Vad gör Almi?")]
@@ -480,7 +480,7 @@ async def test_no_suggestions_no_suggested_actions() -> None:
 async def test_truncated_question_keeps_its_suggestions() -> None:
     adapter, _ = make_bot(FakeQA(suggestions=["Vad gör REKO?"]))
     [reply] = await send(adapter, "Vad gör Almi? " + "mycket " * 400)
-    assert reply.text.startswith(messages.truncated_note(MAX_QUESTION_CHARS, "sv"))
+    assert reply.text.startswith(texts.truncated_note(MAX_QUESTION_CHARS, "sv"))
     assert [a.value for a in reply.suggested_actions.actions] == ["Vad gör REKO?"]
 
 
@@ -490,7 +490,7 @@ async def test_webchat_join_event_gets_the_welcome_in_the_page_language() -> Non
 
     bot = KompetensBot(lambda: FakeQA(), ConversationState(CopyingStorage()))
     adapter = TestAdapter(bot.on_turn)
-    for locale, expected in (("sv-SE", messages.WELCOME), ("en-US", messages.WELCOME_EN)):
+    for locale, expected in (("sv-SE", texts.WELCOME), ("en-US", texts.WELCOME_EN)):
         join = Activity(
             type=ActivityTypes.event,
             name="webchat/join",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.actors import ActorDirectory
+from handlers.understanding.actors import ActorDirectory
 from index.knowledge import load_document, parse_markdown
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,4 +1,5 @@
-"""Specific asks (handlers/asks.py): which questions ask for a fact of a kind the plan may lack, whether an
+"""Specific asks (handlers/understanding/asks.py): which questions ask for a fact of a kind the plan may
+lack, whether an
 answer text holds it, and the one sentence that says it does not. No engine: plain strings only."""
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from handlers.asks import KINDS, Ask, find_ask, year_ask
-from handlers.query import split_question
+from handlers.understanding.analyser import split_question
+from handlers.understanding.asks import KINDS, Ask, find_ask, year_ask
+from handlers.wording.texts import pick
 from index.text import detect_language, split_sentences
 
 ROOT = Path(__file__).parent.parent
@@ -522,8 +524,8 @@ NOTES = [
 
 @pytest.mark.parametrize(("ask", "swedish", "english"), NOTES)
 def test_note(ask, swedish, english):
-    assert ask.note("sv") == swedish
-    assert ask.note("en") == english
+    assert ask.note(pick("sv")) == swedish
+    assert ask.note(pick("en")) == english
 
 
 @pytest.mark.parametrize(
@@ -565,12 +567,12 @@ def test_note(ask, swedish, english):
     ],
 )
 def test_note_from_question(question, lang, note):
-    assert find_ask(question, lang).note(lang) == note
+    assert find_ask(question, lang).note(pick(lang)) == note
 
 
 @pytest.mark.parametrize(("ask", "swedish", "english"), NOTES)
 def test_a_note_is_one_sentence(ask, swedish, english):
-    for note in (ask.note("sv"), ask.note("en")):
+    for note in (ask.note(pick("sv")), ask.note(pick("en"))):
         assert note.endswith(".") and note.count(". ") == 0 and note[0].isupper()
 
 
@@ -656,7 +658,7 @@ def test_a_name_answers_who_holds_a_role_only_next_to_that_role():
 
 def test_who_wrote_it_is_a_precise_ask_for_a_name():
     assert find_ask("Vem har skrivit förordet?", "sv").precise
-    assert find_ask("Who signed the foreword?", "en").note("en") == "The plan names no author."
+    assert find_ask("Who signed the foreword?", "en").note(pick("en")) == "The plan names no author."
     assert not find_ask("Vem är kontaktperson för Teknikcollege?", "sv").precise
 
 
@@ -664,9 +666,9 @@ def test_a_year_the_plan_never_names_is_asked_about_in_vain():
     years = frozenset({"2018", "2019", "2030"})
     ask = year_ask("Hur många var arbetslösa i länet 2023?", "sv", years)
     assert ask is not None and ask.kind == "future"
-    assert ask.note("sv") == "Planen säger inget om vad som händer år 2023."
+    assert ask.note(pick("sv")) == "Planen säger inget om vad som händer år 2023."
     assert not ask.satisfied_by("Arbetslösheten i länet var 7 procent.")
-    assert year_ask("How many were unemployed in 2023?", "en", years).note("en") == (
+    assert year_ask("How many were unemployed in 2023?", "en", years).note(pick("en")) == (
         "The plan says nothing about what happens in 2023."
     )
     assert year_ask("Vad hände under våren 2019?", "sv", years) is None  # the plan names 2019

@@ -27,7 +27,7 @@ from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from handlers.botframework.auth import PUBLIC_CLOUD, AuthResult, TokenGate
+from handlers.channels.botframework.auth import PUBLIC_CLOUD, AuthResult, TokenGate
 
 APP_ID = "11111111-2222-3333-4444-555555555555"
 OTHER_APP = "99999999-8888-7777-6666-555555555555"
@@ -400,7 +400,7 @@ async def test_a_failing_or_hanging_refresh_keeps_the_keys_we_have(
     for mode in ("error", "hang"):
         server.mode = mode
         before = server.hits["bf"]
-        with caplog.at_level(logging.WARNING, logger="handlers.botframework.auth"):
+        with caplog.at_level(logging.WARNING, logger="handlers.channels.botframework.auth"):
             # an unknown key id asks for a refresh
             await gate.check(f"Bearer {token('attacker', 'unknown')}", "msteams", SERVICE_URL)
             await wait_until(lambda before=before: server.hits["bf"] > before)

@@ -1,4 +1,5 @@
-"""handlers.batching: concurrent submits share a batch, results reach their callers, failures stay in their
+"""handlers.engine.batching: concurrent submits share a batch, results reach their callers, failures stay in
+their
 batch, and a lone item is not kept waiting."""
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from handlers import batching
-from handlers.batching import MicroBatcher
+from handlers.engine import batching
+from handlers.engine.batching import MicroBatcher
 
 
 class Recorder:

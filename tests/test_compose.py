@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from handlers.answerability import CENTRE, THRESHOLD, evidence
-from handlers.evaluation import answer_matches
-from handlers.strategies import markdown_escape
+from handlers.composing.answerability import CENTRE, THRESHOLD, evidence
+from handlers.composing.strategies import markdown_escape
+from handlers.quality.evaluation import answer_matches
+from handlers.wording.render import answer_json, markdown, short_label
 from index.search import QueryTerms, Ranking
 
 HELDOUT = Path(__file__).parent / "data" / "heldout.jsonl"
@@ -24,10 +25,10 @@ def heldout(category: str | None = None, outside: bool = False) -> list[dict]:
 def test_fact_answer_quotes_the_plan_and_cites_section_and_page(real_qa) -> None:
     answer = real_qa.answer("Vem äger Almi?")
     assert answer.answered
-    assert "Almi Företagspartner AB ägs av staten" in answer.text
+    assert "Almi Företagspartner AB ägs av staten" in markdown(answer)
     assert answer.sources[0].section == "Aktörer > Almi"
     assert isinstance(answer.sources[0].page, int)
-    assert answer.text.rstrip().endswith(f"Källa: Aktörer › Almi, s. {answer.sources[0].page}")
+    assert markdown(answer).rstrip().endswith(f"Källa: Aktörer › Almi, s. {answer.sources[0].page}")
     assert "Källa:" not in answer.body  # the sources are data; the sources line is rendered from them
 
 
@@ -39,7 +40,8 @@ def test_answer_sentences_come_from_the_cited_passages(real_qa) -> None:
         assert sentence.strip(" .\n") in cited
 
 
-# Off-topic questions the restructured engine (answerability score, handlers/answerability.py) answers
+# Off-topic questions the restructured engine (answerability score, handlers/composing/answerability.py)
+# answers
 # instead of declining. Reported to the lead; the assertion stands, these cases are expected to fail for now.
 ANSWERED_OFF_TOPIC = {
     "o17": "answered with 'Så, vad betyder globaliseringen …' (English, score 0.20)",
@@ -62,9 +64,9 @@ def _off_topic_cases() -> list:
 @pytest.mark.parametrize("row", _off_topic_cases())
 def test_out_of_scope_questions_are_declined_with_the_contact(real_qa, row) -> None:
     answer = real_qa.answer(row["q"])
-    assert not answer.answered, answer.text
+    assert not answer.answered, markdown(answer)
     assert answer.sources == []
-    assert "019-602 70 00" in answer.text  # the region's contact, taken from the plan's Kontakt section
+    assert "019-602 70 00" in markdown(answer)  # the region's contact, taken from the plan's Kontakt section
 
 
 def test_heldout_in_scope_questions_are_answered_correctly(real_qa) -> None:
@@ -73,7 +75,7 @@ def test_heldout_in_scope_questions_are_answered_correctly(real_qa) -> None:
     wrong = [
         r["id"]
         for r in rows
-        if not (answers[r["id"]].answered and answer_matches(answers[r["id"]].text, r["answer_any"]))
+        if not (answers[r["id"]].answered and answer_matches(markdown(answers[r["id"]]), r["answer_any"]))
     ]
     # Held-out questions of our own, not the dev set: at least 90 % right (the dev bar is 92 %).
     assert len(wrong) <= len(rows) // 10, wrong
@@ -82,28 +84,28 @@ def test_heldout_in_scope_questions_are_answered_correctly(real_qa) -> None:
 def test_decline_in_english_for_english_questions(real_qa) -> None:
     answer = real_qa.answer("What is the capital of Australia?")
     assert not answer.answered
-    assert answer.text.startswith("I'm sorry")
+    assert markdown(answer).startswith("I'm sorry")
     assert answer.lang == "en"
 
 
 def test_english_question_gets_english_framing_around_swedish_words(real_qa) -> None:
     answer = real_qa.answer("Who owns Almi?")
     assert answer.answered and answer.lang == "en"
-    assert answer.text.startswith("The plan says (in Swedish):")
-    assert "ägs av staten" in answer.text
-    assert "\n\nSource: Aktörer › Almi" in answer.text
+    assert markdown(answer).startswith("The plan says (in Swedish):")
+    assert "ägs av staten" in markdown(answer)
+    assert "\n\nSource: Aktörer › Almi" in markdown(answer)
 
 
 def test_list_question_gets_the_whole_list(real_qa) -> None:
     answer = real_qa.answer("Vilka insatsområden finns för arbetsgivare?")
-    items = [line for line in answer.text.splitlines() if line.startswith("- ")]
+    items = [line for line in markdown(answer).splitlines() if line.startswith("- ")]
     assert len(items) == 6
     assert items[0] == "- Strukturer för arbetsgivares arbete med strategisk kompetensförsörjning"
 
 
 def test_list_of_subsections_for_a_list_question(real_qa) -> None:
     answer = real_qa.answer("Vilka aktörer listas i planen?")
-    items = [line[2:] for line in answer.text.splitlines() if line.startswith("- ")]
+    items = [line[2:] for line in markdown(answer).splitlines() if line.startswith("- ")]
     assert len(items) == 19
     assert items[0] == "Almi" and items[-1] == "Örebro universitet"
 
@@ -117,7 +119,7 @@ def test_retrieved_passages_are_at_least_five_and_best_first(real_qa) -> None:
 
 
 def test_json_contract(real_qa) -> None:
-    data = real_qa.answer("Vad gör Almi?").to_json()
+    data = answer_json(real_qa.answer("Vad gör Almi?"))
     assert set(data) == {"question", "answer", "answered", "outcome", "sources", "retrieved", "suggestions"}
     assert (data["answered"], data["outcome"]) == (True, "answered")
     assert set(data["sources"][0]) == {"id", "section", "page", "text", "score"}
@@ -197,9 +199,9 @@ def test_answerability_evidence_parts() -> None:
 
 def test_actor_answer_gives_the_description_and_where_else_the_plan_names_it(real_qa) -> None:
     answer = real_qa.answer("Vad gör Almi?")
-    assert answer.text.startswith("Almi Företagspartner AB ägs av staten")
-    assert "Planen tar också upp Almi här:" in answer.text
-    assert "följande insatsområden. Exempelvis Almi" in answer.text  # named to drive insatsområden
+    assert markdown(answer).startswith("Almi Företagspartner AB ägs av staten")
+    assert "Planen tar också upp Almi här:" in markdown(answer)
+    assert "följande insatsområden. Exempelvis Almi" in markdown(answer)  # named to drive insatsområden
     sections = [s.section for s in answer.sources]
     assert sections[0] == "Aktörer > Almi"
     assert "Förbättra arbetsgivarnas strategiska arbete > Insatsområden" in sections
@@ -243,18 +245,18 @@ def test_funding_answer_brings_the_money_together(real_qa) -> None:
         "projektfinansiering",
         "finansieringsmöjligheter",
     ):
-        assert phrase in answer.text, phrase
+        assert phrase in markdown(answer), phrase
     assert answer.sources[0].section == "Finansiering"
 
 
 def test_follow_ups_are_answered_in_context(real_qa) -> None:
     first = real_qa.answer("Vad gör Handelskammaren Mälardalen?")
     follow = real_qa.answer("Är de offentliga eller privata?", first.context)
-    assert "privat" in follow.text
+    assert "privat" in markdown(follow)
     other = real_qa.answer("Och REKO då?", first.context)
-    assert "vuxenutbildning" in other.text
+    assert "vuxenutbildning" in markdown(other)
     akademi = real_qa.answer("Vad är Fredagsakademin?")
-    assert "en gång per år" in real_qa.answer("Hur ofta anordnas den?", akademi.context).text.lower()
+    assert "en gång per år" in markdown(real_qa.answer("Hur ofta anordnas den?", akademi.context)).lower()
 
 
 def test_a_follow_up_refers_to_what_the_answer_was_about_not_to_the_actor_named(real_qa) -> None:
@@ -263,7 +265,7 @@ def test_a_follow_up_refers_to_what_the_answer_was_about_not_to_the_actor_named(
     assert first.context.actor == ""
     assert first.context.topic == "Rapport en gång vartannat år om läget i länet"
     follow = real_qa.answer("Vad ska den användas till?", first.context)
-    assert "underlag för dialog" in follow.text
+    assert "underlag för dialog" in markdown(follow)
     # Asked about the actor itself, the actor stays the subject.
     almi = real_qa.answer("Vad gör Almi?")
     assert almi.context.actor == "Almi"
@@ -272,8 +274,8 @@ def test_a_follow_up_refers_to_what_the_answer_was_about_not_to_the_actor_named(
 def test_a_new_topic_starts_afresh(real_qa) -> None:
     first = real_qa.answer("Vad gör Handelskammaren Mälardalen?")
     fresh = real_qa.answer("Vilka är de övergripande målen i RUS?", first.context)
-    assert "Stark konkurrenskraft" in fresh.text
-    assert "Handelskammaren" not in fresh.text
+    assert "Stark konkurrenskraft" in markdown(fresh)
+    assert "Handelskammaren" not in markdown(fresh)
 
 
 def test_declined_follow_up_keeps_the_thread(real_qa) -> None:
@@ -285,9 +287,9 @@ def test_declined_follow_up_keeps_the_thread(real_qa) -> None:
 
 def test_english_list_headings_and_sources(real_qa) -> None:
     answer = real_qa.answer("Which organisations are listed as actors in the plan?")
-    assert answer.text.startswith("The plan says (in Swedish):")
-    assert "- Almi" in answer.text and "- Örebro universitet" in answer.text
-    assert "\n\nSource: Aktörer" in answer.text
+    assert markdown(answer).startswith("The plan says (in Swedish):")
+    assert "- Almi" in markdown(answer) and "- Örebro universitet" in markdown(answer)
+    assert "\n\nSource: Aktörer" in markdown(answer)
 
 
 def test_non_list_answers_stay_short(real_qa) -> None:
@@ -299,13 +301,13 @@ def test_non_list_answers_stay_short(real_qa) -> None:
         "Vad innebär validering?",
         "Hur ofta revideras handlingsplanen?",
     ]
-    lengths = sorted(len(real_qa.answer(q).text) for q in questions)
+    lengths = sorted(len(markdown(real_qa.answer(q))) for q in questions)
     assert lengths[len(lengths) // 2] < 500
 
 
 def test_supporting_activities_come_back_complete(real_qa) -> None:
     answer = real_qa.answer("Vilka stödjande aktiviteter erbjuder regionen?")
-    items = [line[2:] for line in answer.text.splitlines() if line.startswith("- ")]
+    items = [line[2:] for line in markdown(answer).splitlines() if line.startswith("- ")]
     assert items == [
         "Öppet kompetensforum för länets aktörer",
         "Rapport en gång vartannat år om läget i länet",
@@ -325,7 +327,7 @@ def test_vulnerable_groups_come_back_complete(real_qa) -> None:
         "förgymnasial utbildning",
         "funktionsnedsättning",
     ):
-        assert group in answer.text
+        assert group in markdown(answer)
 
 
 @pytest.mark.parametrize(
@@ -350,7 +352,7 @@ def test_a_bare_follow_up_is_answered_about_the_previous_subject(real_qa) -> Non
 def test_a_paragraph_split_between_chunks_keeps_its_next_sentence_and_cites_both(real_qa) -> None:
     """Chunk boundaries are the index's, not the plan's: the sentence after the best one comes along even
     when a long paragraph was split there, and the chunk it comes from is cited."""
-    from handlers.strategies.extract import Extractive
+    from handlers.composing.strategies.extract import Extractive
 
     searcher = real_qa.searcher
     sentences = searcher.stored.sentences
@@ -368,7 +370,7 @@ def test_a_paragraph_split_between_chunks_keeps_its_next_sentence_and_cites_both
 
 
 def _extractive(real_qa):
-    from handlers.strategies.extract import Extractive
+    from handlers.composing.strategies.extract import Extractive
 
     sentences = real_qa.searcher.stored.sentences
     return Extractive(real_qa.searcher, [frozenset()] * len(sentences))
@@ -377,7 +379,7 @@ def _extractive(real_qa):
 def test_further_sentences_are_the_next_best_within_the_margin(real_qa) -> None:
     """What the plan also says: the next best sentences, best first, no headings, nothing twice, none that
     scores further below the best than the margin, and no more than the limit."""
-    from handlers.strategies import extract
+    from handlers.composing.strategies import extract
 
     extractive = _extractive(real_qa)
     sentences = extractive.sentences
@@ -396,8 +398,8 @@ def test_further_sentences_are_the_next_best_within_the_margin(real_qa) -> None:
 
 
 def test_related_sentences_are_the_plans_with_their_place_and_cited(real_qa) -> None:
-    from handlers.compose import SWEDISH
-    from handlers.strategies.extract import MAX_FURTHER
+    from handlers.composing.strategies.extract import MAX_FURTHER
+    from handlers.wording.texts import SV as SWEDISH
 
     answer = real_qa.answer("Hur kan skolan samarbeta med arbetslivet mot diskriminering?")
     assert answer.answered
@@ -405,7 +407,7 @@ def test_related_sentences_are_the_plans_with_their_place_and_cited(real_qa) -> 
     lines = related.splitlines()
     assert 1 <= len(lines) <= MAX_FURTHER
     plan = {s.text for s in real_qa.searcher.stored.sentences}
-    places = {s.short_label for s in answer.sources}
+    places = {short_label(s) for s in answer.sources}
     for line in lines:
         quote, place = line.removeprefix("- ").rsplit(" (", 1)
         assert quote.replace("\\*", "*") in plan
@@ -415,7 +417,7 @@ def test_related_sentences_are_the_plans_with_their_place_and_cited(real_qa) -> 
 
 @pytest.mark.parametrize("question", ["När antogs RUS?", "Vad innebär validering?", "Vem äger Almi?"])
 def test_an_answer_that_holds_the_fact_asked_brings_nothing_more(real_qa, question: str) -> None:
-    from handlers.compose import SWEDISH
+    from handlers.wording.texts import SV as SWEDISH
 
     answer = real_qa.answer(question)
     assert answer.answered
@@ -423,7 +425,7 @@ def test_an_answer_that_holds_the_fact_asked_brings_nothing_more(real_qa, questi
 
 
 def test_a_sentence_that_defines_a_term_is_found_in_folded_text() -> None:
-    from handlers.strategies.extract import _defines
+    from handlers.composing.strategies.extract import _defines
 
     assert _defines("Validering är ett verktyg som många kan nyttja.", "validering")
     assert _defines("Förmobilisering innebär att …", "förmobilisering")
@@ -448,7 +450,7 @@ def test_the_plans_contact_number_is_found_in_its_contact_card(real_qa, question
 
 
 def test_a_short_passage_is_quoted_whole(real_qa) -> None:
-    from handlers.strategies.extract import SHORT_PASSAGE_CHARS
+    from handlers.composing.strategies.extract import SHORT_PASSAGE_CHARS
 
     extractive = _extractive(real_qa)
     searcher = real_qa.searcher

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from handlers.actors import ActorDirectory
-from handlers.dialogue import Context, refers_back, resolve
+from handlers.model.context import Context
+from handlers.understanding.actors import ActorDirectory
+from handlers.understanding.dialogue import refers_back, resolve
 from index.knowledge import load_document
 from index.text import tokens
 

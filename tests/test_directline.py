@@ -21,9 +21,7 @@ from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient, make_mocked_request
 from conftest import Start
 
-from handlers import messages
-from handlers.answer_types import Answer, Source
-from handlers.botframework.directline import (
+from handlers.channels.botframework.directline import (
     LOCAL_DIRECTLINE,
     MAX_ACTIVITY_BYTES,
     Conversation,
@@ -31,8 +29,10 @@ from handlers.botframework.directline import (
     LocalDirectLine,
     self_url,
 )
-from handlers.dialogue import Context
-from handlers.query import MAX_QUESTION_CHARS
+from handlers.model.answer import Answer, Source
+from handlers.model.context import Context
+from handlers.understanding.analyser import MAX_QUESTION_CHARS
+from handlers.wording import texts
 from index.config import Config
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -133,7 +133,7 @@ async def test_message_round_trip_with_watermarks(bot: TestClient) -> None:
 
     await session.say("hjälp")
     echo, help_reply = await session.poll()
-    assert help_reply["text"] == messages.HELP
+    assert help_reply["text"] == texts.HELP
     assert session.watermark == "4"
 
 
@@ -194,8 +194,8 @@ async def test_join_gets_the_welcome_once_and_is_not_forwarded(bot: TestClient) 
     await session.post(join)
     activities = await session.poll()
     [welcome] = bot_messages(activities)
-    assert welcome["text"] == messages.WELCOME
-    assert [a["value"] for a in welcome["suggestedActions"]["actions"]] == list(messages.EXAMPLES_SV)
+    assert welcome["text"] == texts.WELCOME
+    assert [a["value"] for a in welcome["suggestedActions"]["actions"]] == list(texts.EXAMPLES_SV)
     assert "entities" not in welcome  # no thumbs on the welcome
     await session.post(join)  # a page that resumes does not send join; if one does, no second welcome
     assert bot_messages(await session.poll()) == []
@@ -238,7 +238,7 @@ async def test_fixed_texts_get_no_thumbs(bot: TestClient) -> None:
     await session.say("hjälp")
     await session.say("")
     replies = bot_messages(await session.poll())
-    assert [r["text"] for r in replies] == [messages.HELP, messages.EMPTY_PROMPT]
+    assert [r["text"] for r in replies] == [texts.HELP, texts.EMPTY_PROMPT]
     assert all("entities" not in r for r in replies)
 
 

@@ -1,4 +1,5 @@
-"""handlers.engine: the engine a server holds, loaded in the background, switched when the index link swaps.
+"""handlers.engine.live: the engine a server holds, loaded in the background, switched when the index link
+swaps.
 
 The index here is a real link on disk swapped the way index.store swaps it (os.replace of a new symlink);
 the engines are plain objects, since what is tested is when and how the reference changes.
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.engine import EngineUnavailable, LiveEngine, index_stamp
+from handlers.engine.live import EngineUnavailable, LiveEngine, index_stamp
 
 POLL = 0.02
 
@@ -97,7 +98,7 @@ def test_failed_first_load_raises_the_given_class_and_heals_on_a_rebuild(
     engines = Engines()
     engines.fail = FileNotFoundError("/secret/path/handlingsplan.md")
     live: LiveEngine[str] = LiveEngine(watch=builds.link, poll_seconds=POLL, unavailable=Unavailable)
-    with caplog.at_level(logging.INFO, logger="handlers.engine"):
+    with caplog.at_level(logging.INFO, logger="handlers.engine.live"):
         live.start(engines)
         assert live.done.wait(5)
         assert live.status == "error"
@@ -131,7 +132,7 @@ def test_switches_when_the_link_is_swapped_and_only_then(
     time.sleep(POLL * 5)
     assert (live.get(), engines.calls) == ("engine-1", 1)
 
-    with caplog.at_level(logging.INFO, logger="handlers.engine"):
+    with caplog.at_level(logging.INFO, logger="handlers.engine.live"):
         builds.build()
         wait_for(lambda: live.get() == "engine-2")
     assert live.generation == 2
@@ -149,13 +150,13 @@ def test_a_failed_reload_keeps_the_old_engine_with_one_log_line(
     assert live.done.wait(5)
 
     engines.fail = RuntimeError("chunks.faiss: bad magic")
-    with caplog.at_level(logging.INFO, logger="handlers.engine"):
+    with caplog.at_level(logging.INFO, logger="handlers.engine.live"):
         builds.build()
         wait_for(lambda: engines.calls == 2)
         time.sleep(POLL * 5)
     assert engines.calls == 2  # not retried at every poll
     assert (live.status, live.get(), live.generation, live.error) == ("ok", "engine-1", 1, None)
-    [line] = [r for r in caplog.records if r.name == "handlers.engine"]
+    [line] = [r for r in caplog.records if r.name == "handlers.engine.live"]
     assert line.levelno == logging.ERROR
     assert line.getMessage() == (
         "Could not load the rebuilt index (RuntimeError: chunks.faiss: bad magic); "

@@ -1,4 +1,4 @@
-"""handlers.evaluation: the dev-set scoring rules on hand-made answers."""
+"""handlers.quality.evaluation: the dev-set scoring rules on hand-made answers."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from types import SimpleNamespace
 import pytest
 
 import bot
-from handlers import perturb
-from handlers.answer_types import DECLINED, PARTIAL, Answer, Source
-from handlers.dialogue import Context
-from handlers.evaluation import (
+from handlers.model.answer import DECLINED, PARTIAL, Answer, Source
+from handlers.model.context import Context
+from handlers.quality import perturb
+from handlers.quality.evaluation import (
     Case,
     Result,
     VariantResult,

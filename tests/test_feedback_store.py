@@ -17,15 +17,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from conftest import everything_stored
 
-from handlers.feedback_store import (
-    FEEDBACK,
-    Database,
-    DatabaseURL,
-    FeedbackEntry,
-    FeedbackStore,
-    StoreClosed,
-    cleanup_context,
-)
+from handlers.insights.feedback import FEEDBACK, FeedbackEntry, FeedbackStore, cleanup_context
+from handlers.insights.store import Database, DatabaseURL, StoreClosed
 from index.config import ROOT, Config
 
 session_loop = pytest.mark.asyncio(loop_scope="session")
@@ -272,7 +265,7 @@ def test_several_processes_open_a_new_database_at_once(tmp_path: Path) -> None:
     start = time.time() + 3.0  # all of them past their imports, then opening together
     script = (
         "import time; from dataclasses import replace; from index.config import Config; "
-        "from handlers.feedback_store import FeedbackStore; "
+        "from handlers.insights.feedback import FeedbackStore; "
         f"time.sleep(max(0, {start} - time.time())); "
         f"FeedbackStore.open(replace(Config(), database_url={url!r})).close()"
     )

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 import bot
-from handlers.evaluation import Case
-from handlers.release import ChangedAnswer, ReleaseReport, applicable, plan_text
+from handlers.quality.evaluation import Case
+from handlers.quality.release import ChangedAnswer, ReleaseReport, applicable, plan_text
 from index.knowledge import load_document, parse_markdown
 from index.revision import compare, report
 from index.store import build_index

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.lists import StructuralLists
+from handlers.composing.strategies.listing import StructuralLists
 from index.knowledge import load_document, parse_markdown
 from index.text import Decompounder, content_tokens, tokens
 

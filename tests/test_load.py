@@ -19,11 +19,12 @@ from botbuilder.core.adapters import TestAdapter
 from botbuilder.schema import Activity, ActivityTypes, ConversationAccount
 
 import bot
-from handlers import loadbench
-from handlers.answer_types import Answer
-from handlers.botframework.activity_handler import KompetensBot
-from handlers.dialogue import Context
-from handlers.workers import WorkersRefused, check_workers
+from handlers.channels.botframework.activity_handler import KompetensBot
+from handlers.model.answer import Answer
+from handlers.model.context import Context
+from handlers.operations.workers import WorkersRefused, check_workers
+from handlers.quality import loadbench
+from handlers.wording.render import answer_json
 from index.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +43,7 @@ QUESTIONS = [
 
 
 def as_json(answers) -> list[dict]:
-    return [answer.to_json() for answer in answers]
+    return [answer_json(answer) for answer in answers]
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +73,7 @@ def test_concurrent_async_answers_equal_sequential_answers_and_share_batches(rea
 def test_async_answer_keeps_the_thread_of_a_conversation(real_qa) -> None:
     first = asyncio.run(real_qa.answer_async("Vad gör Almi?"))
     follow_up = asyncio.run(real_qa.answer_async("Vem äger den?", first.context))
-    assert follow_up.to_json() == real_qa.answer("Vem äger den?", first.context).to_json()
+    assert answer_json(follow_up) == answer_json(real_qa.answer("Vem äger den?", first.context))
     declined = asyncio.run(real_qa.answer_async("Vad blir vädret imorgon?", first.context))
     assert declined.context == first.context  # a turn that does not answer keeps the thread
     assert isinstance(declined.context, Context)
@@ -140,7 +141,7 @@ def test_serve_with_workers_and_memory_state_exits_with_the_reason(capsys, monke
 SUPERVISED = """
 import os, sys
 from aiohttp import web
-from handlers.workers import Supervisor
+from handlers.operations.workers import Supervisor
 
 async def pid(request):
     return web.Response(text=str(os.getpid()))
@@ -253,7 +254,7 @@ def test_the_load_generator_times_replies_and_counts_failures() -> None:
 def test_msrest_speedup_keeps_the_retry_policy() -> None:
     from msrest.universal_http.requests import ClientRetryPolicy
 
-    from handlers.botframework import replies
+    from handlers.channels.botframework import replies
 
     safe = [i for i in range(500) if i != 408] + [501, 505]  # msrest's own definition
     expected = [i for i in range(999) if i not in safe]

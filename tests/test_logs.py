@@ -17,10 +17,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from conftest import Start
 from connector import FakeConnector
 
-from handlers import logs
-from handlers.answer_types import Answer, Source
-from handlers.botframework.app import BOT
-from handlers.dialogue import Context
+from handlers.channels.botframework.app import BOT
+from handlers.model.answer import Answer, Source
+from handlers.model.context import Context
+from handlers.operations import logs
 from index.config import Config
 
 session_loop = pytest.mark.asyncio(loop_scope="session")

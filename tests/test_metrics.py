@@ -7,8 +7,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
 
-from handlers.botframework import metrics_route
-from handlers.metrics import Metrics
+from handlers.channels.botframework import metrics_route
+from handlers.operations.metrics import Metrics
 
 session_loop = pytest.mark.asyncio(loop_scope="session")
 

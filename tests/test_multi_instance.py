@@ -27,7 +27,7 @@ from azure.storage.blob.aio import ContainerClient
 from conftest import ROOT, free_port
 from connector import FakeConnector
 
-from handlers.botframework.state import blob_name
+from handlers.channels.botframework.state import blob_name
 from index.config import Config
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")

@@ -1,11 +1,11 @@
 """index.normalise: questions restored to the plan's spelling and typos corrected, never a correct word
-changed; and handlers.query.split_question, which finds the question in a long message."""
+changed; and handlers.understanding.analyser.split_question, which finds the question in a long message."""
 
 from __future__ import annotations
 
 import pytest
 
-from handlers.query import LONG_MESSAGE_CHARS, split_question
+from handlers.understanding.analyser import LONG_MESSAGE_CHARS, split_question
 from index.normalise import MIN_CORRECTED, Normaliser
 from index.text import Decompounder, tokens
 

@@ -1,4 +1,4 @@
-"""handlers.perturb: question variants for invariance tests, pure and deterministic."""
+"""handlers.quality.perturb: question variants for invariance tests, pure and deterministic."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from handlers.perturb import (
+from handlers.quality.perturb import (
     CONTEXT,
     CONTEXT_EN,
     CONTEXT_SV,

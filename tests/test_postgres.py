@@ -12,9 +12,10 @@ import psycopg
 import pytest
 from conftest import Postgres
 
-from handlers.answer_types import ANSWERED
-from handlers.feedback_store import POSTGRESQL, FeedbackEntry, FeedbackStore
-from handlers.question_log import QuestionEntry, QuestionLog
+from handlers.insights.feedback import FeedbackEntry, FeedbackStore
+from handlers.insights.question_log import QuestionEntry, QuestionLog
+from handlers.insights.store import POSTGRESQL
+from handlers.model.answer import ANSWERED
 from index.config import Config
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)

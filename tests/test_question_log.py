@@ -1,4 +1,4 @@
-"""The question log (handlers/question_log.py) on a real SQLite file and a real PostgreSQL: a row per
+"""The question log (handlers/insights/question_log.py) on a real SQLite file and a real PostgreSQL: a row per
 question through the real server on every channel, personal data scrubbed, no user id anywhere, feedback
 linked to its question, retention, and logging that never fails an answer."""
 
@@ -13,11 +13,11 @@ from conftest import Start, everything_stored
 from connector import FakeConnector
 from test_server_e2e import emulator_activity
 
-from handlers.answer_types import ANSWERED, DECLINED, PARTIAL, Answer, Source
-from handlers.botframework.app import BOT
-from handlers.dialogue import Context
-from handlers.feedback_store import FeedbackEntry, FeedbackStore
-from handlers.question_log import QuestionEntry, QuestionLog
+from handlers.channels.botframework.app import BOT
+from handlers.insights.feedback import FeedbackEntry, FeedbackStore
+from handlers.insights.question_log import QuestionEntry, QuestionLog
+from handlers.model.answer import ANSWERED, DECLINED, PARTIAL, Answer, Source
+from handlers.model.context import Context
 from index.config import Config
 
 session_loop = pytest.mark.asyncio(loop_scope="session")
@@ -128,7 +128,7 @@ async def test_a_failure_to_log_is_one_warning_and_no_error(
     questions = QuestionLog(store.database)
     answer = OutcomeQA().answer("Vad gör Almi?")
     broken = Answer("x", "y", outcome="maybe")  # the entry cannot be made
-    with caplog.at_level(logging.WARNING, logger="handlers.question_log"):
+    with caplog.at_level(logging.WARNING, logger="handlers.insights.question_log"):
         assert questions.record("Anna Berg?", broken, "webchat", "c1", 0.1) is None
         store.close()
         assert questions.record("Anna Berg?", answer, "webchat", "c1", 0.1) is None  # the store is closed

@@ -13,8 +13,8 @@ from conftest import Start
 from connector import FakeConnector
 from test_server_e2e import FakeQA, emulator_activity
 
-from handlers.botframework import app as app_module
-from handlers.botframework.app import BOT, check_exposure
+from handlers.channels.botframework import app as app_module
+from handlers.channels.botframework.app import BOT, check_exposure
 from index.config import Config
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")

@@ -1,4 +1,5 @@
-"""`bot.py report` (handlers/report/): a generated month of realistic traffic written through the real store
+"""`bot.py report` (handlers/insights/report/): a generated month of realistic traffic written through the
+real store
 API into a SQLite file, then the report built from it: its figures match the log, the HTML has every part
 with inline SVG charts and nothing external, declined questions asked in different words are grouped
 together (the bundled e5), stored text is escaped, an empty store says so, and the CLI writes HTML and CSV."""
@@ -19,11 +20,11 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from handlers.feedback_store import FeedbackEntry, FeedbackStore
-from handlers.question_log import QuestionEntry, QuestionLog
-from handlers.report import Report, build_report, parse_since
-from handlers.report.clusters import group_questions
-from handlers.report.sample import DECLINED_TOPICS, SampleLog, write_sample_log
+from handlers.insights.feedback import FeedbackEntry, FeedbackStore
+from handlers.insights.question_log import QuestionEntry, QuestionLog
+from handlers.insights.report import Report, build_report, parse_since
+from handlers.insights.report.clusters import group_questions
+from handlers.insights.report.sample import DECLINED_TOPICS, SampleLog, write_sample_log
 from index.config import ROOT, Config
 from index.embed import embed_queries, make_embedder
 from index.knowledge import load_document
@@ -253,7 +254,7 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 
 
 def test_csv_cells_never_start_a_formula() -> None:
-    from handlers.report.tables import _cell
+    from handlers.insights.report.tables import _cell
 
     assert [_cell(v) for v in ("=SUMMA(A1)", "+46", "-1", "@x", "Vad gör Almi?")] == [
         "'=SUMMA(A1)",

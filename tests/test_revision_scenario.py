@@ -21,8 +21,8 @@ from connector import FakeConnector
 from documents import write_plan_pdf
 from test_server_e2e import emulator_activity, real_loader
 
-from handlers import messages
-from handlers.release import check_release
+from handlers.quality.release import check_release
+from handlers.wording import texts
 from index.config import Config
 from index.importer import import_plan
 from index.knowledge import load_document
@@ -117,6 +117,6 @@ async def test_a_revised_plan_is_imported_diffed_checked_and_swapped_in_while_se
         n += 1
         await asyncio.sleep(0.25)
     assert build.returncode == 0
-    failed = {"", messages.ERROR_APOLOGY, messages.NOT_READY}
+    failed = {"", texts.ERROR_APOLOGY, texts.NOT_READY}
     assert not [a for a in answered if a in failed], "every question was answered while the index was rebuilt"
     assert REMOVED_AREA not in await ask(client, connector, AREAS_QUESTION, n)

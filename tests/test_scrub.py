@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.scrub import pseudonym, scrub
+from handlers.insights.scrub import pseudonym, scrub
 
 ROOT = Path(__file__).resolve().parent.parent
 

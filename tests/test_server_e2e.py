@@ -22,11 +22,11 @@ from botbuilder.core import MemoryStorage
 from conftest import Start
 from connector import FakeConnector
 
-from handlers import messages
-from handlers.answer_types import Answer
-from handlers.botframework import create_app
-from handlers.botframework.app import MAX_BODY_BYTES, STATE
-from handlers.dialogue import Context
+from handlers.channels.botframework import create_app
+from handlers.channels.botframework.app import MAX_BODY_BYTES, STATE
+from handlers.model.answer import Answer
+from handlers.model.context import Context
+from handlers.wording import texts
 from index.config import Config
 
 # The servers are started by fixtures; tests must run on the same event loop as the fixtures.
@@ -138,20 +138,20 @@ async def test_conversation_update_welcomes_the_user_not_the_bot(
     )
     await post(bot, update)
     [reply] = await connector.replies(1)
-    assert reply["text"] == messages.WELCOME
+    assert reply["text"] == texts.WELCOME
     assert connector.pending() == 0
     assert reply["suggestedActions"]["actions"] == [
-        {"type": "imBack", "title": example, "value": example} for example in messages.EXAMPLES_SV
+        {"type": "imBack", "title": example, "value": example} for example in texts.EXAMPLES_SV
     ]
 
 
 async def test_help(bot: TestClient, connector: FakeConnector) -> None:
-    assert (await ask(bot, connector, "hjälp"))["text"] == messages.HELP
+    assert (await ask(bot, connector, "hjälp"))["text"] == texts.HELP
 
 
 @pytest.mark.parametrize("text", ["", "   ", None])
 async def test_empty_text_gets_a_prompt(bot: TestClient, connector: FakeConnector, text: str | None) -> None:
-    assert (await ask(bot, connector, text))["text"] == messages.EMPTY_PROMPT
+    assert (await ask(bot, connector, text))["text"] == texts.EMPTY_PROMPT
 
 
 @pytest.mark.parametrize("activity_type", ["typing", "endOfConversation", "installationUpdate", "whatever"])
@@ -242,7 +242,7 @@ async def test_body_just_under_the_limit_is_accepted(bot: TestClient, connector:
     size = len(web.json_response(activity).body)
     activity["channelData"]["padding"] = "x" * (MAX_BODY_BYTES - size - 100)
     await post(bot, activity)
-    assert (await connector.replies(1))[0]["text"] == messages.EMPTY_PROMPT
+    assert (await connector.replies(1))[0]["text"] == texts.EMPTY_PROMPT
 
 
 async def test_healthz_is_503_while_loading_then_200(start: Start, connector: FakeConnector) -> None:
@@ -258,7 +258,7 @@ async def test_healthz_is_503_while_loading_then_200(start: Start, connector: Fa
         assert response.status == 503
         assert await response.json() == {"status": "loading"}
         # The server answers messages meanwhile, politely.
-        assert (await ask(client, connector, "Vad gör Almi?"))["text"] == messages.NOT_READY
+        assert (await ask(client, connector, "Vad gör Almi?"))["text"] == texts.NOT_READY
     finally:
         release.set()
     await wait_loaded(client.app)
@@ -274,7 +274,7 @@ async def test_failed_loading_is_reported(
     def broken_loader() -> FakeQA:
         raise FileNotFoundError("/srv/kompetensbot/knowledge/handlingsplan.md")
 
-    with caplog.at_level(logging.ERROR, logger="handlers.engine"):
+    with caplog.at_level(logging.ERROR, logger="handlers.engine.live"):
         client = await start(broken_loader)
     response = await client.get("/healthz")
     assert response.status == 503
@@ -282,15 +282,15 @@ async def test_failed_loading_is_reported(
     assert await response.json() == {"status": "error"}
     assert "/srv/kompetensbot/knowledge/handlingsplan.md" in caplog.text
     assert "python bot.py index build" in caplog.text
-    assert (await ask(client, connector, "Vad gör Almi?"))["text"] == messages.ERROR_APOLOGY
+    assert (await ask(client, connector, "Vad gör Almi?"))["text"] == texts.ERROR_APOLOGY
 
 
 async def test_exception_in_a_turn_gets_an_apology_and_the_server_goes_on(
     bot: TestClient, connector: FakeConnector, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.ERROR, logger="handlers.botframework.app"):
+    with caplog.at_level(logging.ERROR, logger="handlers.channels.botframework.app"):
         reply = await ask(bot, connector, "boom")
-    assert reply["text"] == messages.ERROR_APOLOGY
+    assert reply["text"] == texts.ERROR_APOLOGY
     assert "simulated engine failure" in caplog.text
     assert "Traceback" in caplog.text
     assert (await ask(bot, connector, "Vad gör Almi?"))["text"] == "SVAR på: Vad gör Almi?"
@@ -302,7 +302,7 @@ async def test_failing_channel_does_not_break_the_server(
     # serviceUrl points at the bot itself, which answers 404: the reply and then the apology both fail to
     # send; the request completes, and says that its reply was lost (502), instead of 201.
     lost = emulator_activity(connector, "Vad gör Almi?", serviceUrl=str(bot.make_url("/nowhere")))
-    with caplog.at_level(logging.WARNING, logger="handlers.botframework.app"):
+    with caplog.at_level(logging.WARNING, logger="handlers.channels.botframework.app"):
         response = await bot.post("/api/messages", json=lost)
     assert response.status == 502
     assert "Could not send the apology" in caplog.text
@@ -327,7 +327,7 @@ async def test_incomplete_credentials_fail_at_startup() -> None:
 
 
 async def test_local_mode_warns_once_at_start(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="handlers.botframework.app"):
+    with caplog.at_level(logging.WARNING, logger="handlers.channels.botframework.app"):
         create_app(LOCAL, FakeQA)
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
@@ -348,7 +348,7 @@ async def test_context_is_kept_per_conversation_id(start: Start, connector: Fake
 
     assert await say("conv-a", "Vad gör Almi?") == "SVAR på: Vad gör Almi? | efter: -"
     assert await say("conv-b", "Vad gör REKO?") == "SVAR på: Vad gör REKO? | efter: -"
-    assert await say("conv-a", "hjälp") == messages.HELP
+    assert await say("conv-a", "hjälp") == texts.HELP
     assert await say("conv-a", "Är de privata?") == "SVAR på: Är de privata? | efter: Vad gör Almi?"
     assert await say("conv-b", "Och Almi då?") == "SVAR på: Och Almi då? | efter: Vad gör REKO?"
     assert await say("conv-c", "Är de privata?") == "SVAR på: Är de privata? | efter: -"
@@ -448,7 +448,7 @@ def small_plan_config(folder: Any) -> Config:
 
 
 def real_loader(config: Config) -> Any:
-    from handlers.qa import QA
+    from handlers.engine.qa import QA
 
     return lambda: QA.load(config, progress=lambda message: None)
 
@@ -497,7 +497,7 @@ class Asked:
         if self.status >= 300 or len(self.replies) != 1:
             return True
         text = self.replies[0]
-        return text in (messages.NOT_READY, messages.ERROR_APOLOGY) or (
+        return text in (texts.NOT_READY, texts.ERROR_APOLOGY) or (
             self.question != NEW_QUESTION and "lån" not in text
         )
 

@@ -20,7 +20,7 @@ from azure.core.exceptions import HttpResponseError, ServiceRequestError
 from azure.storage.blob.aio import ContainerClient
 from conftest import ROOT
 
-from handlers.botframework.state import (
+from handlers.channels.botframework.state import (
     BoundedMemoryStorage,
     ExpiringBlobStorage,
     StateConfigError,

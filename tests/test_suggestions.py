@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from handlers.actors import ActorDirectory
-from handlers.suggestions import MAX_SUGGESTIONS, Suggester
+from handlers.composing.suggestions import MAX_SUGGESTIONS, Suggester
+from handlers.understanding.actors import ActorDirectory
 from index.knowledge import load_document
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -188,7 +188,7 @@ def test_outline_is_white_on_a_fully_transparent_background(contents: dict[str, 
 
 
 def test_prompt_starters_are_questions_the_bot_answers(real_qa, manifest: dict, english: dict) -> None:
-    from handlers.botframework.activity_handler import HELP_COMMANDS
+    from handlers.channels.botframework.activity_handler import HELP_COMMANDS
 
     lists = manifest["bots"][0]["commandLists"]
     titles = {command["title"] for command_list in lists for command in command_list["commands"]}

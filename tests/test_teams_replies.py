@@ -31,13 +31,15 @@ from conftest import Start
 from connector import FakeConnector
 from msrest import Serializer
 
-from handlers import logs, messages, render
-from handlers.answer_types import DECLINED, PARTIAL, Answer, Source
-from handlers.botframework import create_app, teams
-from handlers.botframework.activity_handler import KompetensBot
-from handlers.botframework.app import BOT
-from handlers.dialogue import Context
-from handlers.feedback_store import FEEDBACK, Database, FeedbackStore
+from handlers.channels.botframework import create_app, teams
+from handlers.channels.botframework.activity_handler import KompetensBot
+from handlers.channels.botframework.app import BOT
+from handlers.insights.feedback import FEEDBACK, FeedbackStore
+from handlers.insights.store import Database
+from handlers.model.answer import DECLINED, PARTIAL, Answer, Source
+from handlers.model.context import Context
+from handlers.operations import logs
+from handlers.wording import render, texts
 from index.config import Config
 
 # The servers are started by fixtures, and botbuilder keeps HTTP clients between turns: every async test
@@ -84,7 +86,7 @@ MARKED_SOURCES_LINE = (
     "Källor: Aktörer › Almi, s. 27 [1] · "
     "Förbättra arbetsgivarnas strategiska arbete › Insatsområden, s. 22 [2]"
 )
-# What Web Chat, the Emulator and the CLI show: body and sources line, rendered by handlers.render.
+# What Web Chat, the Emulator and the CLI show: body and sources line, rendered by handlers.wording.render.
 ANSWER_TEXT = f"{ANSWER_BODY}\n\n{SOURCES_LINE}"
 DECLINE = "Det kan jag tyvärr inte svara på."
 LACKING = "Planen anger ingen budget för Almi."
@@ -366,15 +368,15 @@ def test_partial_answer_card_with_truncation_note_and_lead() -> None:
 
 
 def test_welcome_card_message_has_summary_and_no_text() -> None:
-    message = teams.text_card_message(messages.WELCOME, messages.EXAMPLES_SV)
+    message = teams.text_card_message(texts.WELCOME, texts.EXAMPLES_SV)
     assert message.text is None  # text plus a card would show as two messages in Teams
     assert message.summary.startswith("Hej! Jag svarar på frågor om Region Örebro läns")
     assert len(message.summary) <= teams.MAX_SUMMARY
     [attachment] = message.attachments
     assert attachment.content_type == "application/vnd.microsoft.card.adaptive"
     card = attachment.content
-    assert card["fallbackText"] == messages.WELCOME
-    assert [a["data"]["msteams"]["value"] for a in card["actions"]] == list(messages.EXAMPLES_SV)
+    assert card["fallbackText"] == texts.WELCOME
+    assert [a["data"]["msteams"]["value"] for a in card["actions"]] == list(texts.EXAMPLES_SV)
     assert (
         "- Vad gör Almi?\n- Vilka insatsområden finns för arbetsgivare?"
         in [b["text"] for b in card["body"]][2]
@@ -578,10 +580,10 @@ async def test_teams_help_is_a_card_in_the_asked_language() -> None:
     asked.entities = Activity().deserialize({"entities": [mention]}).entities
     [reply] = await send(adapter, asked)
     card = reply.attachments[0].content
-    assert card["fallbackText"] == messages.HELP_EN
-    assert [a["title"] for a in card["actions"]] == list(messages.EXAMPLES_EN)
+    assert card["fallbackText"] == texts.HELP_EN
+    assert [a["title"] for a in card["actions"]] == list(texts.EXAMPLES_EN)
     [reply] = await send(adapter, "hjälp")
-    assert reply.attachments[0].content["fallbackText"] == messages.HELP
+    assert reply.attachments[0].content["fallbackText"] == texts.HELP
 
 
 def added(conversation_type: str, *ids: str) -> Activity:
@@ -593,7 +595,7 @@ def added(conversation_type: str, *ids: str) -> Activity:
 
 
 def is_welcome(activity: Activity) -> bool:
-    return bool(activity.attachments) and activity.attachments[0].content["fallbackText"] == messages.WELCOME
+    return bool(activity.attachments) and activity.attachments[0].content["fallbackText"] == texts.WELCOME
 
 
 @session_loop
@@ -647,7 +649,7 @@ async def test_other_channels_welcome_once_per_event_with_text() -> None:
             members_added=[ChannelAccount(id="user1"), ChannelAccount(id="user2")],
         ),
     )
-    assert [r.text for r in replies] == [messages.WELCOME]  # one per event, however many were added
+    assert [r.text for r in replies] == [texts.WELCOME]  # one per event, however many were added
     assert all(not r.attachments for r in replies)
 
 
@@ -773,7 +775,7 @@ async def test_feedback_invoke_is_answered_200_and_recorded(
             "actionValue": {"reaction": "dislike", "feedback": '{"feedbackText":"Fel sida för Almi"}'},
         },
     )
-    with caplog.at_level(logging.INFO, logger="handlers.botframework.teams"):
+    with caplog.at_level(logging.INFO, logger="handlers.channels.botframework.teams"):
         response = await bot.post("/api/messages", json=invoke)
     assert response.status == 200
     assert await response.json() == {}  # Teams: "message/submitAction invoke response isn't empty" is a 400
@@ -789,7 +791,7 @@ async def test_feedback_invoke_is_answered_200_and_recorded(
         sections=(ALMI.section, INSATSER.section),
     )
     # The log says the reaction, the channel and the hashed conversation; not what the user wrote.
-    [entry] = [r for r in caplog.records if r.name == "handlers.botframework.teams"]
+    [entry] = [r for r in caplog.records if r.name == "handlers.channels.botframework.teams"]
     assert entry.getMessage() == "Feedback dislike"
     assert (entry.channel, entry.conversation) == ("msteams", logs.hash_id("a:1personal"))
     assert "Fel sida" not in caplog.text and "Almi" not in caplog.text and "a:1personal" not in caplog.text
@@ -881,7 +883,7 @@ async def test_emulator_gets_plain_markdown_without_teams_extras(
     bot: TestClient, connector: FakeConnector
 ) -> None:
     reply = await ask(bot, connector, "Vad gör Almi?", channelId="emulator", conversation={"id": "conv1"})
-    assert reply["text"] == ANSWER_TEXT  # body and sources line, rendered once by handlers.render
+    assert reply["text"] == ANSWER_TEXT  # body and sources line, rendered once by handlers.wording.render
     assert reply["textFormat"] == "markdown"
     assert "entities" not in reply
     assert "channelData" not in reply

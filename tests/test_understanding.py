@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from handlers import compose
-from handlers.answer_types import ANSWERED, DECLINED, PARTIAL, Answer
-from handlers.answerability import THRESHOLD
-from handlers.evaluation import Case, curve
-from handlers.render import markdown
+from handlers.composing.answerability import THRESHOLD
+from handlers.model.answer import ANSWERED, DECLINED, PARTIAL, Answer
+from handlers.quality.evaluation import Case, curve
+from handlers.wording import texts
+from handlers.wording.render import answer_json, markdown
 from index.config import Config
 from index.glossary import Glossary
 from index.text import split_sentences
@@ -53,7 +53,7 @@ def plan_sentences(body: str) -> list[str]:
     related sentence's place ("(Almi, s. 27)") stripped."""
     sentences = []
     for line in body.splitlines():
-        if line in (compose.SWEDISH.related, compose.ENGLISH.related):
+        if line in (texts.SV.related, texts.EN.related):
             continue
         line = re.sub(r"^\s*- ", "", line)
         line = re.sub(r" \([^()]*, s\. \d+\)$", "", line).strip()
@@ -262,7 +262,7 @@ def test_a_specific_ask_the_plan_cannot_meet_is_partial_or_declined(
     assert named in answer.note
     assert answer.note.endswith(".") and len(split_sentences(answer.note)) == 1, answer.note
 
-    data = answer.to_json()
+    data = answer_json(answer)
     assert data["outcome"] == answer.outcome and data["answered"] is False
 
     rendered = markdown(answer)

@@ -28,11 +28,11 @@ import pytest
 import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 
-from handlers.answer_types import PARTIAL
-from handlers.botframework import create_app
-from handlers.botframework.app import STATE
-from handlers.botframework.directline import LOCAL_DIRECTLINE
-from handlers.botframework.teams import answer_card
+from handlers.channels.botframework import create_app
+from handlers.channels.botframework.app import STATE
+from handlers.channels.botframework.directline import LOCAL_DIRECTLINE
+from handlers.channels.botframework.teams import answer_card
+from handlers.model.answer import PARTIAL
 from index.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent

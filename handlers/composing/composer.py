@@ -1,0 +1,199 @@
+"""Answer composition, free of any bot SDK: a question's ranking -> an Answer, by one of the strategies.
+
+The router declines when the plan has no good evidence, then picks the strategy for the kind of question
+(an actor's role, a chapter topic, a list, a process, or the plain extract), and finally checks that the
+answer holds what was specifically asked (an amount, a date, a person …): when it does not, the answer is
+partial, saying so first, or declined when the plan says little about the subject either.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from handlers.composing.answerability import Evidence, evidence
+from handlers.composing.strategies import Draft, markdown_escape, source
+from handlers.composing.strategies.extract import Extractive
+from handlers.composing.strategies.listing import ListStrategy
+from handlers.composing.strategies.subject import SubjectStrategy
+from handlers.composing.suggestions import Suggester
+from handlers.model.answer import ANSWERED, DECLINED, PARTIAL, Answer, Source
+from handlers.model.context import Context
+from handlers.understanding.actors import Actor, ActorDirectory
+from handlers.understanding.analyser import Query
+from handlers.wording.render import short_label
+from handlers.wording.texts import EN, SV, Texts, pick
+from index.knowledge import Document
+from index.search import HybridSearcher, Ranking
+
+RETRIEVED_K = 8
+CONTACT_SECTION = "Kontakt"  # the plan's contact card: for how to get in touch, and with every decline
+# A partial answer shows what the plan says about the subject only when that evidence is this good.
+PARTIAL_MIN_SCORE = 1.0
+
+
+@dataclass(frozen=True)
+class Route:
+    actor: Actor | None  # the actor whose role is asked about
+    wants_list: bool
+    structural: Draft | None  # the plan's own lists the question names
+
+
+class Composer:
+    def __init__(self, searcher: HybridSearcher, document: Document, actors: ActorDirectory):
+        self.searcher = searcher
+        self.actors = actors
+        sentence_actors = [frozenset(a.name for a in actors.find(s.text)) for s in searcher.stored.sentences]
+        self.extract = Extractive(searcher, sentence_actors)
+        self.lists = ListStrategy(searcher, document)
+        self.subjects = SubjectStrategy(searcher, actors)
+        self.suggester: Suggester | None = None  # set once the engine can check its suggestions
+        self.contacts = {texts.lang: _contact_line(document, texts) for texts in (SV, EN)}
+
+    def compose(
+        self, query: Query, vector: np.ndarray, ranking: Ranking, judged_on: Ranking | None = None
+    ) -> Answer:
+        """The answer from `ranking`; whether the plan answers at all is judged on `judged_on` (the
+        question's own ranking, without the situation told around it), by default the same."""
+        texts = pick(query.lang)
+        retrieved = [source(h) for h in ranking.hits[:RETRIEVED_K]]
+        route = self._route(query)
+        judged = self.judge(query, judged_on or ranking, route)
+        if not judged.answerable:
+            return self._decline(query, texts, retrieved)
+        draft, actor = self._draft(query, vector, ranking, route)
+        if draft.structural:
+            retrieved = _leading(draft.cited, retrieved)
+        if query.ask is not None and not query.ask.satisfied_by(draft.body):
+            return self._partial(query, texts, retrieved, draft, judged)
+        context = self._context(query, draft, actor, route)
+        return Answer(
+            query.original,
+            _with_related(draft, texts),
+            ANSWERED,
+            draft.cited,
+            retrieved,
+            self._suggest(draft, query.lang),
+            query.lang,
+            context,
+            lead=texts.answer_lead,
+        )
+
+    def judge(self, query: Query, ranking: Ranking, route: Route | None = None) -> Evidence:
+        """Whether the plan answers the question (see handlers/composing/answerability.py)."""
+        route = route or self._route(query)
+        structural = route.actor is not None or route.structural is not None
+        return evidence(ranking, query.terms, query.lang, structural, bool(query.chapter))
+
+    def _route(self, query: Query) -> Route:
+        """What the question's structure asks for, found once: an actor's role, a list of the plan's."""
+        wants_list = self.lists.wants_list(query)
+        # A question naming an actor asks about that actor, not for a list that shares a word with it.
+        structural = self.lists.structural(query) if wants_list and not query.actors else None
+        return Route(self.subjects.actor_asked(query), wants_list, structural)
+
+    def _draft(
+        self, query: Query, vector: np.ndarray, ranking: Ranking, route: Route
+    ) -> tuple[Draft, str]:
+        """The strategy for this kind of question, and the actor the answer is about ("" if none)."""
+        if route.actor is not None:
+            return self.subjects.actor(route.actor, vector, query.lang), route.actor.name
+        named = query.actors[0].name if len(query.actors) == 1 else ""
+        if self._asks_our_contact(query) and (card := self.subjects.card(CONTACT_SECTION)) is not None:
+            return card, named
+        if query.topic and not route.wants_list and query.ask is None:
+            return self.subjects.topic(query.topic, vector, query.lang), named
+        best = ranking.best_sentences(1)[0]
+        if route.wants_list:
+            listed = route.structural or self.lists.in_passage(best)
+            if listed is not None:
+                return listed, named
+        steps = self.lists.steps(query, ranking)
+        if steps is not None:
+            return steps, named
+        return self.extract.draft(query, ranking), named
+
+    def _context(self, query: Query, draft: Draft, actor: str, route: Route) -> Context:
+        """What a follow-up may refer back to: the actor when the answer is about the actor (its role, or
+        its own section), else what the answer is about. "Vad är det för lägesrapport som regionen tar
+        fram?" is about the report: "What is it for?" asks about the report, not the region."""
+        section = draft.cited[0].section
+        named = self.actors.by_name(actor) if actor else None
+        if named is not None and route.actor is None and section != named.section:
+            actor = ""
+        return Context(query.question, actor or section.rsplit(" > ", 1)[-1].rstrip("*"), actor)
+
+    def _asks_our_contact(self, query: Query) -> bool:
+        """How to get in touch, with no one named but those the plan's contact card is for (the region): the
+        card answers, whatever else the question's words match."""
+        if query.ask is None or not query.ask.asks_contact:
+            return False
+        return all(actor.name in self.contacts[SV.lang] for actor in query.actors)
+
+    def _decline(self, query: Query, texts: Texts, retrieved: list[Source], note: str = "") -> Answer:
+        contact = self.contacts[texts.lang]
+        body = f"{texts.decline} {contact}".strip() if not note else contact
+        context = Context()  # the caller keeps the conversation's previous context
+        return Answer(query.original, body, DECLINED, [], retrieved, [], query.lang, context, note=note)
+
+    def _partial(
+        self, query: Query, texts: Texts, retrieved: list[Source], draft: Draft, judged: Evidence
+    ) -> Answer:
+        """The plan lacks the specific thing asked: say so, then what it does say, or decline."""
+        assert query.ask is not None
+        note = query.ask.note(texts)
+        if judged.score < PARTIAL_MIN_SCORE:
+            return self._decline(query, texts, retrieved, note)
+        topic = draft.cited[0].section.rsplit(" > ", 1)[-1].rstrip("*")
+        return Answer(
+            query.original,
+            _with_related(draft, texts),
+            PARTIAL,
+            draft.cited,
+            retrieved,
+            [],
+            query.lang,
+            Context(query.question, topic, ""),
+            note=note,
+            lead=texts.partial_lead,
+        )
+
+    def _suggest(self, draft: Draft, lang: str) -> list[str]:
+        """Follow-ups next to what was cited; for an answer that names other actors, those actors too.
+        The checked questions are Swedish, so an English answer gets none rather than mixed languages."""
+        if self.suggester is None or lang == "en":
+            return []
+        named = [a.name for a in self.actors.find(draft.body)]
+        return self.suggester.suggest([s.section for s in draft.cited], named)
+
+
+def _leading(cited: list[Source], retrieved: list[Source]) -> list[Source]:
+    """The passages an answer was built from by the plan's structure (a list, an actor's section) first:
+    they are what was found for the question, wherever the ranking put them."""
+    first = list({source.id: source for source in cited}.values())
+    ids = {source.id for source in first}
+    return (first + [source for source in retrieved if source.id not in ids])[:RETRIEVED_K]
+
+
+def _with_related(draft: Draft, texts: Texts) -> str:
+    """The answer, then what the plan also says: a list of further sentences, each with its source."""
+    if not draft.related:
+        return draft.body
+    lines = [f"- {markdown_escape(text)} ({short_label(where)})" for text, where in draft.related]
+    return f"{draft.body}\n\n{texts.related}\n" + "\n".join(lines)
+
+
+def _contact_line(document: Document, texts: Texts) -> str:
+    """The region's contact, from the plan's own Kontakt section (so a revised plan brings its own)."""
+    section = document.section(CONTACT_SECTION)
+    if section is None:
+        return ""
+    names = [b.text for b in section.blocks if b.kind == "paragraph"]
+    items = [item for b in section.blocks if b.kind == "list" for item in b.items]
+    phone = next((i.split(":", 1)[1].strip() for i in items if i.lower().startswith("telefon")), "")
+    email = next((i.split(":", 1)[1].strip() for i in items if i.lower().startswith("e-post")), "")
+    who = ", ".join(names) if names else "Region Örebro län"
+    ways = (phone and texts.contact_phone.format(phone=phone), email and
+    texts.contact_email.format(email=email))
+    return texts.contact.format(who=who, reach=texts.contact_or.join(x for x in ways if x))

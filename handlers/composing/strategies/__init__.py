@@ -1,0 +1,63 @@
+"""Answer strategies, one per kind of answer; handlers.composing.composer routes a question to one of them.
+
+Each strategy turns a question's ranking into a `Draft`: Markdown in the plan's words and the passages it
+cites. Framing, gaps and sources lines are the router's and the renderers' business.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from handlers.model.answer import Source
+from index.search import Hit, HybridSearcher
+from index.store import Sentence
+
+
+@dataclass
+class Draft:
+    body: str  # what answers the question
+    cited: list[Source] = field(default_factory=list)
+    # Further sentences from elsewhere in the plan that rank nearly as well, best first, with the passage each
+    # comes from: shown after the answer as what the plan also says, never taken as holding what the question
+    # specifically asks.
+    related: list[tuple[str, Source]] = field(default_factory=list)
+    # Chosen by the plan's structure (a list, a section, steps), not by the ranking: its passages lead the
+    # retrieved ones.
+    structural: bool = False
+
+
+def markdown_escape(text: str) -> str:
+    """The plan's footnote asterisks ("HR*", "**Svenskt näringsliv") must not turn into emphasis; a footnote
+    mark that opens a sentence is dropped, it points at nothing in an answer."""
+    return text.lstrip("*").replace("*", "\\*")
+
+
+def join(sentences: Iterable[Sentence]) -> str:
+    """Sentences of one passage as prose; list items as a list; a heading in bold on its own line."""
+    lines: list[str] = []
+    for sentence in sentences:
+        text = markdown_escape(sentence.text)
+        if sentence.kind == "heading":
+            lines.append(f"**{text}**")
+        elif sentence.kind == "item":
+            if lines and not lines[-1].startswith(("- ", "**")):
+                lines.append("")  # a blank line before a list, so Markdown renders it as one
+            lines.append(f"- {text}")
+        elif lines and lines[-1] and not lines[-1].startswith(("- ", "**")):
+            lines[-1] = f"{lines[-1]} {text}"
+        else:
+            if lines and lines[-1].startswith("- "):
+                lines.append("")
+            lines.append(text)
+    return "\n".join(lines)
+
+
+def source(hit: Hit) -> Source:
+    c = hit.chunk
+    return Source(id=c.id, section=c.section, page=c.page, text=c.search_text, score=round(hit.score, 5))
+
+
+def chunk_source(searcher: HybridSearcher, chunk_index: int, score: float = 1.0) -> Source:
+    chunk = searcher.chunks[chunk_index]
+    return source(Hit(chunk_index, chunk, score, score, 0.0))

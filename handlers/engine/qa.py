@@ -1,0 +1,194 @@
+"""The question-answering engine: embedder + hybrid index + composer, loaded once, asked many times.
+
+An answer is three steps: analyse the question, embed it, rank and compose. Only the embedding is heavy
+(about 17 ms of CPU, the rest about 1.5 ms), so a server batches it: `answer_async` embeds questions asked
+at the same time in one call per core (handlers/engine/batching.py) and runs the light steps on the engine's
+own
+threads. Every step is safe to run from several threads at once: after loading, the engine only reads its
+data (the caches it fills are lru_caches, or a dict filled with the same value whoever fills it), the
+stemmer (PyStemmer) never releases the GIL, and the embedder allocates per call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from handlers.composing.answerability import Evidence
+from handlers.composing.composer import Composer
+from handlers.composing.suggestions import Suggester
+from handlers.engine.batching import MicroBatcher
+from handlers.model.answer import Answer
+from handlers.model.context import Context
+from handlers.understanding.actors import ActorDirectory
+from handlers.understanding.analyser import MAX_QUESTION_CHARS, Analyser, Query
+from index.config import Config
+from index.embed import Embedder, embed_queries, make_embedder
+from index.glossary import Glossary
+from index.knowledge import Document, load_document
+from index.normalise import EnglishSpeller, Normaliser
+from index.search import HybridSearcher, Ranking
+from index.store import ensure_index
+
+log = logging.getLogger(__name__)
+
+__all__ = ["QA", "LoadReport", "MAX_QUESTION_CHARS"]
+
+# Embedding time grows with length (about 0.1 s per 100 words here) while meaning does not: what is embedded
+# is cut, a long message's end (where its question is) kept.
+EMBEDDED_CHARS = 600
+# How much a long message's whole text adds to its question's vector: fully when the question points into
+# the situation ("Vad kan den sortens förflyttning ge?"), half when the situation is only background.
+SITUATION_WEIGHT = 1.0
+# Questions embedded in one call at most (concurrent questions are shared out evenly between the cores), and
+# how long an idle embedder waits for a question that is being analysed (handlers/engine/batching.py): a
+# batch of 4
+# costs about 10 % less CPU per question than single calls, larger ones no less; 3 ms is a fifth of one
+# embedding on one core.
+EMBED_BATCH = 16
+EMBED_WINDOW_SECONDS = 0.003
+# Threads for the light steps (analysis, ranking, composing); they hold the GIL, so more would only queue.
+LIGHT_THREADS = min(4, os.cpu_count() or 1)
+
+
+@dataclass
+class LoadReport:
+    seconds: float
+    chunks: int
+    embedder: str
+
+
+class QA:
+    def __init__(
+        self,
+        embedder: Embedder,
+        searcher: HybridSearcher,
+        composer: Composer,
+        actors: ActorDirectory,
+        glossary: Glossary,
+        report: LoadReport | None,
+        document: Document,
+    ):
+        self.embedder = embedder
+        self.glossary = glossary
+        self.actors = actors
+        self.searcher = searcher
+        self.composer = composer
+        self.report = report
+        normaliser = Normaliser(
+            (c.search_text for c in searcher.chunks), searcher.decompounder, searcher.stored.lexicon
+        )
+        english = EnglishSpeller(
+            searcher.stored.english, glossary.english_words(), (c.search_text for c in searcher.chunks)
+        )
+        self.analyser = Analyser(normaliser, english, actors, glossary, searcher, document)
+        # One batch per core at a time: the e5 engine is thread-safe and releases the GIL.
+        self._cores = int(getattr(embedder, "cores", 1))
+        self.batcher: MicroBatcher[str, np.ndarray] = MicroBatcher(
+            self._embed_batch, EMBED_BATCH, EMBED_WINDOW_SECONDS, name="qa-embed", workers=self._cores
+        )
+        # Not the event loop's default executor: the channels' botbuilder sends replies there.
+        self._threads = ThreadPoolExecutor(LIGHT_THREADS, thread_name_prefix="qa")
+
+    @classmethod
+    def load(cls, config: Config, progress: Callable[[str], None] | None = None) -> QA:
+        """Load the embedder and the index, building the index first if it is missing or stale."""
+        progress = progress or log.info
+        started = time.perf_counter()
+        embedder = make_embedder(config.embedder)
+        stored = ensure_index(config.knowledge_path, config.index_dir, config.embedder, embedder, progress)
+        searcher = HybridSearcher(stored)
+        document = load_document(config.knowledge_path)
+        actors = ActorDirectory.from_document(document, config.aliases_path)
+        composer = Composer(searcher, document, actors)
+        qa = cls(embedder, searcher, composer, actors, Glossary.load(config.glossary_path), None, document)
+        # Suggested follow-ups are checked against the engine itself, once per index build.
+        composer.suggester = Suggester.load_or_check(document, actors, config.index_dir.resolve(), qa.answer)
+        qa.report = LoadReport(time.perf_counter() - started, len(stored.chunks), embedder.id)
+        log.info(
+            "Index laddat: %d avsnitt, %s, %.2f s", qa.report.chunks, qa.report.embedder, qa.report.seconds
+        )
+        return qa
+
+    def answer(self, question: str, context: Context | None = None) -> Answer:
+        """Answer a question; `context` is the previous answer's `context`, for follow-up questions."""
+        query = self.analyser.analyse(question, context)
+        return self._finish(query, self._vectors(query), context)
+
+    async def answer_async(self, question: str, context: Context | None = None) -> Answer:
+        """The same answer as answer(), for a server: the light steps on the engine's threads, the
+        embedding batched with the other questions asked at the same time."""
+        loop = asyncio.get_running_loop()
+        with self.batcher.expecting() as announced:
+            query = await loop.run_in_executor(self._threads, self.analyser.analyse, question, context)
+            futures = announced.submit(embed_texts(query))
+        vectors = [await asyncio.wrap_future(future) for future in futures]
+        return await loop.run_in_executor(self._threads, self._finish, query, vectors, context)
+
+    def _finish(self, query: Query, vectors: list[np.ndarray], context: Context | None) -> Answer:
+        vector = mix(query, vectors)
+        ranking, judged_on = self._rankings(query, vectors, vector)
+        answer = self.composer.compose(query, vector, ranking, judged_on)
+        if not answer.answered and context is not None:
+            answer.context = context  # a turn that does not answer keeps the thread
+        return answer
+
+    def _rankings(
+        self, query: Query, vectors: list[np.ndarray], vector: np.ndarray
+    ) -> tuple[Ranking, Ranking]:
+        """The ranking to answer from (the situation may tip it), and the one that decides whether the plan
+        answers at all: the question's own, unless it leans on the situation ("Vad kan de hjälpa till med?").
+        A sentence about the asker does not make "pivottabell excel hur gör man" a question about the plan,
+        nor a question about the plan less of one."""
+        ranking = self.searcher.rank(vector, query.terms, query.chapter, lang=query.lang)
+        if not query.situation or query.leans_on_situation:
+            return ranking, ranking
+        return ranking, self.searcher.rank(vectors[0], query.terms, query.chapter, lang=query.lang)
+
+    def judge(self, question: str) -> Evidence:
+        """The answerability evidence for a question, without composing an answer (for `eval --curve`)."""
+        query = self.analyser.analyse(question)
+        vectors = self._vectors(query)
+        _, judged_on = self._rankings(query, vectors, mix(query, vectors))
+        return self.composer.judge(query, judged_on)
+
+    def embed(self, query: Query) -> np.ndarray:
+        """The question's vector (see mix())."""
+        return mix(query, self._vectors(query))
+
+    def _vectors(self, query: Query) -> list[np.ndarray]:
+        return list(embed_queries(self.embedder, embed_texts(query)))
+
+    def _embed_batch(self, texts: list[str]) -> list[np.ndarray]:
+        set_threads = getattr(self.embedder, "set_threads", None)
+        if set_threads is not None:
+            # One core per batch, a batch per core: OpenMP threads that share a core with the server's
+            # Python threads stall at every barrier (measured: fewer answers/s even for one user at a time).
+            set_threads(1)
+        return list(embed_queries(self.embedder, texts))
+
+
+def embed_texts(query: Query) -> list[str]:
+    """What is embedded for a question: its search text, and a long message's whole text (its end)."""
+    texts = [query.search_text[:EMBEDDED_CHARS]]
+    if query.situation:
+        texts.append(query.text[-EMBEDDED_CHARS:])
+    return texts
+
+
+def mix(query: Query, vectors: list[np.ndarray]) -> np.ndarray:
+    """The question's vector; the situation told with it joins in, so it can tip the choice between
+    passages without drowning the question."""
+    vector = vectors[0]
+    if not query.situation:
+        return vector
+    weight = SITUATION_WEIGHT if query.leans_on_situation else SITUATION_WEIGHT / 2
+    mixed = vector + weight * vectors[1]
+    return (mixed / np.linalg.norm(mixed)).astype(np.float32)

@@ -1,0 +1,67 @@
+"""Rendering an Answer: Markdown for the CLI, the web chat and Teams' fallback text, and the JSON contract.
+
+The answer's parts stay data until here: the note (what the plan lacks), the body, and the sources line
+built from `Answer.sources`. Teams renders the same parts as a card (handlers/channels/botframework/teams.py),
+with the labels and headings of this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from handlers.model.answer import Answer, Source
+from handlers.wording.texts import pick
+
+
+def label(source: Source) -> str:
+    """Human-readable place in the plan: "Aktörer › Almi, s. 24"."""
+    where = source.section.replace(" > ", " › ")
+    return f"{where}, s. {source.page}" if source.page is not None else where
+
+
+def short_label(source: Source) -> str:
+    """The innermost heading and the page, for a quote inside an answer: "Almi, s. 24"."""
+    where = source.section.rsplit(" > ", 1)[-1]
+    return f"{where}, s. {source.page}" if source.page is not None else where
+
+
+def sources_heading(count: int, lang: str | None) -> str:
+    texts = pick(lang)
+    return texts.source if count == 1 else texts.sources
+
+
+def sources_line(answer: Answer, markers: bool = False, limit: int | None = None) -> str:
+    """ "Källor: Aktörer › Almi, s. 24 · …"; with `markers`, each label gets its citation number "[n]".
+
+    `limit` keeps the first sources only (Teams cites at most 20), so that the line lists what is cited."""
+    sources = answer.unique_sources[:limit]
+    if not sources:
+        return ""
+    labels = [f"{label(s)} [{n}]" if markers else label(s) for n, s in enumerate(sources, start=1)]
+    return f"{sources_heading(len(sources), answer.lang)}: {' · '.join(labels)}"
+
+
+def body_markdown(answer: Answer) -> str:
+    """The note, the lead and the body, each its own paragraph: what the answer says, without sources."""
+    return "\n\n".join(part for part in (answer.note, answer.lead, answer.body) if part)
+
+
+def markdown(answer: Answer, markers: bool = False, limit: int | None = None) -> str:
+    """The whole answer as Markdown: body, then the sources line. What the user reads on the CLI and in
+    the web chat, and the JSON contract's "answer"."""
+    line = sources_line(answer, markers, limit)
+    body = body_markdown(answer)
+    return f"{body}\n\n{line}" if line else body
+
+
+def answer_json(answer: Answer) -> dict:
+    """The CLI contract of DESIGN.md (`bot.py ask --json`)."""
+    return {
+        "question": answer.question,
+        "answer": markdown(answer),
+        "answered": answer.answered,
+        "outcome": answer.outcome,
+        "sources": [asdict(s) for s in answer.sources],
+        "retrieved": [asdict(s) for s in answer.retrieved],
+        "suggestions": list(answer.suggestions),
+    }
