@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import random
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -81,6 +82,11 @@ def _parser() -> argparse.ArgumentParser:
         "--perturb",
         action="store_true",
         help="ställ frågorna även utan å/ä/ö, med stavfel, utan skiljetecken och efter en inledning",
+    )
+    evaluate.add_argument(
+        "--seed",
+        type=int,
+        help="slumpfrö för --perturb (annars ett nytt för varje körning, som skrivs ut)",
     )
     evaluate.add_argument(
         "--curve",
@@ -241,16 +247,20 @@ def cmd_eval(config: Config, args: argparse.Namespace) -> int:
     evaluation = _quality("evaluation")
 
     qa = _load_qa(config)
+    # Variants drawn afresh each run (a fixed variant could be fixed by hand); the seed printed repeats them.
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 1_000_000)
     files = [*args.dialogs, args.file]  # the main file last: its metrics close the output
     for n, path in enumerate(files):
         results = evaluation.run(evaluation.load_cases(path), qa.answer)
         # Only the main file is perturbed: a dialog turn's meaning hangs on the turns before it.
         perturb = args.perturb and n == len(files) - 1
-        variants = evaluation.run_variants(results, qa.answer) if perturb else []
+        variants = evaluation.run_variants(results, qa.answer, seed) if perturb else []
         if len(files) > 1:
             print(f"== {path}")
         for line in evaluation.report(results, variants, show_failures=args.failures):
             print(line)
+        if perturb:
+            print(f"perturb_seed: {seed}")
     if args.curve:
         for line in evaluation.curve(evaluation.load_cases(args.file), lambda q: qa.judge(q).score):
             print(line)

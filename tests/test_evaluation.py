@@ -20,6 +20,7 @@ from handlers.quality.evaluation import (
     curve,
     evidence_rank,
     failures,
+    lead,
     load_cases,
     metrics,
     normalise,
@@ -377,13 +378,37 @@ def test_by_style_is_empty_without_styles(results):
 
 def test_style_table_one_row_per_style(styled):
     header, *rows = style_table(by_style(styled))
-    assert header.split() == ["style", "n", "accuracy", "declined_ok", "wrongly_declined", "hit@3"]
+    assert header.split() == ["style", "n", "accuracy", "declined_ok", "wrongly_declined", "hit@3", "lead"]
     assert [row.split() for row in rows] == [
-        ["nat", "2", "0.500", "-", "1", "1.000"],
-        ["typo", "2", "0.500", "-", "0", "0.000"],
-        ["oos", "3", "-", "0.667", "-", "-"],
+        ["nat", "2", "0.500", "-", "1", "1.000", "0.500"],
+        ["typo", "2", "0.500", "-", "0", "0.000", "0.500"],
+        ["oos", "3", "-", "0.667", "-", "-", "-"],
     ]
     assert not any(": " in line for line in [header, *rows])  # not taken for "name: value" lines
+
+
+def test_the_lead_is_the_reply_before_its_extras() -> None:
+    reply = "Almi ägs av staten.\n\nPlanen säger också:\n- Almi erbjuder lån (s. 27)\n\nKälla: Aktörer › Almi"
+    assert lead(reply) == "Almi ägs av staten."
+    assert lead("Almi ägs av staten.\n\nKällor: Aktörer › Almi, s. 27 · Kontakt") == "Almi ägs av staten."
+    mentions = "Almi är ett bolag.\n\nPlanen tar också upp Almi här:\n- Exempelvis Almi (s. 19)"
+    assert lead(mentions) == "Almi är ett bolag."
+
+
+def test_the_lead_skips_a_framing_line_and_is_at_most_600_characters() -> None:
+    assert lead("The plan says (in Swedish):\n\nAlmi ägs av staten.\n\nSource: Aktörer › Almi") == (
+        "Almi ägs av staten."
+    )
+    assert lead("Listan:") == "Listan:"  # a colon line with nothing after it is the reply itself
+    assert len(lead("ord " * 400)) == 600
+
+
+def test_lead_accuracy_and_reply_lengths_are_reported(styled) -> None:
+    figures = metrics(styled)
+    assert figures["lead_accuracy"] == pytest.approx(2 / 4)
+    # New lines come after the old ones, which other tools parse in order.
+    assert list(figures)[-3:] == ["lead_accuracy", "reply_chars_p50", "reply_chars_p90"]
+    assert figures["reply_chars_p50"] <= figures["reply_chars_p90"]
 
 
 # --- perturbation ---------------------------------------------------------------------------------------
@@ -408,6 +433,17 @@ def test_run_variants_asks_single_questions_without_context():
     assert all(v.original is results[1] for v in variants)  # the dialog turn is not perturbed
     assert asked == [(v.text, None) for v in expected]
     assert all(v.result.rank == 1 and v.result.case.id == "s1" for v in variants)
+
+
+def test_a_seed_draws_other_variants_and_the_same_seed_the_same_ones():
+    case = Case("s1", "Vilka insatsområden finns för arbetsgivare?", "action_area", ["lån"], [["lån"]])
+    results = run([case], lambda question, context: answer("lån", retrieved=["lån"]))
+
+    def drawn(seed: int) -> list[str]:
+        return [v.result.case.question for v in run_variants(results, lambda q, c: answer("lån"), seed)]
+
+    assert drawn(7) == drawn(7)
+    assert {tuple(drawn(seed)) for seed in (0, 7, 8, 9)} != {tuple(drawn(0))}
 
 
 def variant(kind: str, original: Result, passes: bool) -> VariantResult:

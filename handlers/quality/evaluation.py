@@ -15,7 +15,8 @@ from pathlib import Path
 from handlers.model.answer import ANSWERED, DECLINED, PARTIAL, Answer
 from handlers.model.context import Context
 from handlers.quality import perturb
-from handlers.wording.render import markdown
+from handlers.wording.render import body_markdown, markdown
+from handlers.wording.texts import EN, SV
 
 Ask = Callable[[str], Answer]
 AskInContext = Callable[[str, Context | None], Answer]
@@ -58,6 +59,11 @@ class Result:
     @property
     def correct(self) -> bool:
         return self.answer.answered and answer_matches(markdown(self.answer), self.case.answer_any)
+
+    @property
+    def lead_correct(self) -> bool:
+        """The answer's lead (its opening, before the extras) holds what was asked: see `lead`."""
+        return self.answer.answered and answer_matches(lead(markdown(self.answer)), self.case.answer_any)
 
     @property
     def passed(self) -> bool:
@@ -103,6 +109,32 @@ def answer_matches(text: str, groups: list[list[str]]) -> bool:
     return all(any(str(option).lower() in lowered for option in group) for group in groups)
 
 
+# Where a reply's extras begin: what the plan also says, the other places it mentions a subject, the sources.
+EXTRAS = tuple(
+    marker
+    for texts in (SV, EN)
+    for marker in (
+        f"\n\n{texts.related}",
+        "\n\n" + texts.also_mentions.split("{", 1)[0],
+        f"\n\n{texts.source}:",
+        f"\n\n{texts.sources}:",
+    )
+)
+MAX_LEAD_CHARS = 600
+
+
+def lead(reply: str) -> str:
+    """The reply's lead, as ../shared/eval/README.md counts it: the text before its extras ("Planen säger
+    också", the other mentions, the sources line), a first line of framing that ends with a colon skipped,
+    at most 600 characters. Read off the rendered reply, as a reader (or another grader) sees it."""
+    cut = min((i for i in (reply.find(m) for m in EXTRAS) if i >= 0), default=len(reply))
+    text = reply[:cut].strip()
+    first, _, rest = text.partition("\n")
+    if first.rstrip().endswith(":") and rest.strip():
+        text = rest.strip()
+    return text[:MAX_LEAD_CHARS]
+
+
 def run(cases: Iterable[Case], ask: AskInContext) -> list[Result]:
     """Ask every case; turns of a dialog are asked in order, each with the previous answer's context."""
     results = []
@@ -131,6 +163,8 @@ def metrics(results: list[Result]) -> dict[str, float | str]:
     searched = [r for r in inside if r.case.evidence]  # retrieval is scored where evidence is given
     latencies = sorted(r.seconds * 1000 for r in results)
     lengths = [len(markdown(r.answer)) for r in inside if r.answer.answered]
+    # What a reader reads: the reply without its sources line.
+    replies = sorted(len(body_markdown(r.answer)) for r in inside if r.answer.answered)
 
     def share(values: list[bool]) -> float:
         return sum(values) / len(values) if values else 0.0
@@ -149,6 +183,9 @@ def metrics(results: list[Result]) -> dict[str, float | str]:
         "list_completeness": _list_completeness(inside),
         "latency_p50_ms": _percentile(latencies, 50),
         "latency_p95_ms": _percentile(latencies, 95),
+        "lead_accuracy": share([r.lead_correct for r in inside]),
+        "reply_chars_p50": _percentile(replies, 50),
+        "reply_chars_p90": _percentile(replies, 90),
     }
 
 
@@ -214,6 +251,7 @@ class StyleFigures:
     style: str
     n: int
     answer_accuracy: float | None  # None: no in-scope question of this style
+    lead_accuracy: float | None
     declined_correctly: float | None  # None: no out-of-scope question of this style
     wrongly_declined: int
     hit_at_3: float | None  # None: no question of this style has evidence
@@ -235,6 +273,7 @@ def _style_figures(style: str, results: list[Result]) -> StyleFigures:
         style or "-",
         len(results),
         _share_or_none([r.correct for r in inside]),
+        _share_or_none([r.lead_correct for r in inside]),
         _share_or_none([not r.answer.answered for r in outside]),
         sum(not r.answer.answered for r in inside),
         _share_or_none([r.rank is not None and r.rank <= 3 for r in searched]),
@@ -246,12 +285,13 @@ def style_table(figures: list[StyleFigures]) -> list[str]:
     if not figures:
         return []
     width = max(5, *(len(f.style) for f in figures))
-    header = f"{'n':>4} {'accuracy':>8} {'declined_ok':>11} {'wrongly_declined':>16} {'hit@3':>6}"
+    header = f"{'n':>4} {'accuracy':>8} {'declined_ok':>11} {'wrongly_declined':>16} {'hit@3':>6} {'lead':>6}"
     lines = [f"{'style':<{width}} {header}"]
     for f in figures:
         lines.append(
             f"{f.style:<{width}} {f.n:>4} {_cell(f.answer_accuracy):>8} {_cell(f.declined_correctly):>11} "
-            f"{f.wrongly_declined if f.answer_accuracy is not None else '-':>16} {_cell(f.hit_at_3):>6}"
+            f"{f.wrongly_declined if f.answer_accuracy is not None else '-':>16} {_cell(f.hit_at_3):>6} "
+            f"{_cell(f.lead_accuracy):>6}"
         )
     return lines
 
@@ -274,17 +314,20 @@ class VariantResult:
     result: Result
 
 
-def run_variants(results: list[Result], ask: AskInContext) -> list[VariantResult]:
+def run_variants(results: list[Result], ask: AskInContext, seed: int = 0) -> list[VariantResult]:
     """Ask every single question's variants (handlers/quality/perturb.py) without context.
 
-    Dialog turns are left alone: a turn's meaning hangs on the turns before it.
+    Dialog turns are left alone: a turn's meaning hangs on the turns before it. `seed` draws other typos
+    and situations (`bot.py eval --perturb` draws a new one each run and prints it); 0 keeps the variants
+    of earlier releases.
     """
     asked = []
     for original in results:
         case = original.case
         if case.dialog is not None:
             continue
-        for variant in perturb.variants(case.id, case.question, case.lang):
+        key = case.id if seed == 0 else f"{seed}:{case.id}"
+        for variant in perturb.variants(key, case.question, case.lang):
             result = ask_case(replace(case, question=variant.text), ask)
             asked.append(VariantResult(variant.kind, original, result))
     return asked
