@@ -403,16 +403,17 @@ def test_related_sentences_are_the_plans_with_their_place_and_cited(real_qa) -> 
 
     answer = real_qa.answer("Hur kan skolan samarbeta med arbetslivet mot diskriminering?")
     assert answer.answered
-    main, related = answer.body.split(f"\n\n{SWEDISH.related}\n")
-    lines = related.splitlines()
-    assert 1 <= len(lines) <= MAX_FURTHER
+    assert 1 <= len(answer.related) <= MAX_FURTHER
     plan = {s.text for s in real_qa.searcher.stored.sentences}
-    places = {short_label(s) for s in answer.sources}
-    for line in lines:
-        quote, place = line.removeprefix("- ").rsplit(" (", 1)
-        assert quote.replace("\\*", "*") in plan
-        assert place.rstrip(")") in places  # each related sentence's passage is cited
-        assert quote not in main
+    for quote in answer.related:  # data: the plan's sentence and its passage, which the answer cites
+        assert quote.text in plan and quote.text not in answer.body
+        assert quote.source in answer.sources
+    # Rendered after the body, each sentence with its place.
+    main, related = markdown(answer).split(f"\n\n{SWEDISH.related}\n")
+    assert answer.body in main
+    lines = related.split("\n\n")[0].splitlines()
+    places = [line.rsplit(" (", 1)[1].rstrip(")") for line in lines]
+    assert places == [short_label(q.source) for q in answer.related]
 
 
 @pytest.mark.parametrize("question", ["När antogs RUS?", "Vad innebär validering?", "Vem äger Almi?"])
@@ -421,7 +422,7 @@ def test_an_answer_that_holds_the_fact_asked_brings_nothing_more(real_qa, questi
 
     answer = real_qa.answer(question)
     assert answer.answered
-    assert SWEDISH.related not in answer.body
+    assert not answer.related and SWEDISH.related not in markdown(answer)
 
 
 def test_a_sentence_that_defines_a_term_is_found_in_folded_text() -> None:

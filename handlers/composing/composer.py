@@ -13,16 +13,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from handlers.composing.answerability import Evidence, evidence
-from handlers.composing.strategies import Draft, markdown_escape, source
+from handlers.composing.strategies import Draft, source
 from handlers.composing.strategies.extract import Extractive
 from handlers.composing.strategies.listing import ListStrategy
 from handlers.composing.strategies.subject import SubjectStrategy
 from handlers.composing.suggestions import Suggester
-from handlers.model.answer import ANSWERED, DECLINED, PARTIAL, Answer, Source
+from handlers.model.answer import ANSWERED, DECLINED, PARTIAL, Answer, Quote, Source
 from handlers.model.context import Context
 from handlers.understanding.actors import Actor, ActorDirectory
 from handlers.understanding.analyser import Query
-from handlers.wording.render import short_label
 from handlers.wording.texts import EN, SV, Texts, pick
 from index.knowledge import Document
 from index.search import HybridSearcher, Ranking
@@ -70,7 +69,7 @@ class Composer:
         context = self._context(query, draft, actor, route)
         return Answer(
             query.original,
-            _with_related(draft, texts),
+            draft.body,
             ANSWERED,
             draft.cited,
             retrieved,
@@ -78,6 +77,7 @@ class Composer:
             query.lang,
             context,
             lead=texts.answer_lead,
+            related=_quotes(draft),
         )
 
     def judge(self, query: Query, ranking: Ranking, route: Route | None = None) -> Evidence:
@@ -148,7 +148,7 @@ class Composer:
         topic = draft.cited[0].section.rsplit(" > ", 1)[-1].rstrip("*")
         return Answer(
             query.original,
-            _with_related(draft, texts),
+            draft.body,
             PARTIAL,
             draft.cited,
             retrieved,
@@ -157,6 +157,7 @@ class Composer:
             Context(query.question, topic, ""),
             note=note,
             lead=texts.partial_lead,
+            related=_quotes(draft),
         )
 
     def _suggest(self, draft: Draft, lang: str) -> list[str]:
@@ -176,12 +177,9 @@ def _leading(cited: list[Source], retrieved: list[Source]) -> list[Source]:
     return (first + [source for source in retrieved if source.id not in ids])[:RETRIEVED_K]
 
 
-def _with_related(draft: Draft, texts: Texts) -> str:
-    """The answer, then what the plan also says: a list of further sentences, each with its source."""
-    if not draft.related:
-        return draft.body
-    lines = [f"- {markdown_escape(text)} ({short_label(where)})" for text, where in draft.related]
-    return f"{draft.body}\n\n{texts.related}\n" + "\n".join(lines)
+def _quotes(draft: Draft) -> list[Quote]:
+    """The further sentences an extract brings from elsewhere in the plan, each with its passage."""
+    return [Quote(text, where) for text, where in draft.related]
 
 
 def _contact_line(document: Document, texts: Texts) -> str:

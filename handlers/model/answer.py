@@ -35,6 +35,14 @@ class Source:
 
 
 
+@dataclass(frozen=True)
+class Quote:
+    """A further sentence of the plan shown after an answer (what the plan also says), with its passage."""
+
+    text: str  # the plan's words
+    source: Source
+
+
 @dataclass
 class Answer:
     question: str
@@ -47,6 +55,7 @@ class Answer:
     context: Context = field(default_factory=Context)  # what the next question may refer back to
     note: str = ""  # a partial answer's one sentence on what the plan does not say
     lead: str = ""  # framing before the body, e.g. "The plan says (in Swedish):" for an English question
+    related: list[Quote] = field(default_factory=list)  # what the plan also says, after the body
 
     @property
     def answered(self) -> bool:

@@ -41,9 +41,28 @@ def sources_line(answer: Answer, markers: bool = False, limit: int | None = None
     return f"{sources_heading(len(sources), answer.lang)}: {' · '.join(labels)}"
 
 
+def markdown_escape(text: str) -> str:
+    """The plan's footnote asterisks ("HR*", "**Svenskt näringsliv") must not turn into emphasis; a footnote
+    mark that opens a sentence is dropped, it points at nothing in an answer."""
+    return text.lstrip("*").replace("*", "\\*")
+
+
+def related_markdown(answer: Answer) -> str:
+    """What the plan also says: "Planen säger också:" and a list of its sentences, each with its place."""
+    if not answer.related:
+        return ""
+    lines = [f"- {markdown_escape(q.text)} ({short_label(q.source)})" for q in answer.related]
+    return f"{pick(answer.lang).related}\n" + "\n".join(lines)
+
+
+def plan_markdown(answer: Answer) -> str:
+    """The lead and the body with what the plan also says: the answer's part in the plan's words."""
+    return "\n\n".join(part for part in (answer.lead, answer.body, related_markdown(answer)) if part)
+
+
 def body_markdown(answer: Answer) -> str:
-    """The note, the lead and the body, each its own paragraph: what the answer says, without sources."""
-    return "\n\n".join(part for part in (answer.note, answer.lead, answer.body) if part)
+    """The note, then the plan's part: what the answer says, without sources."""
+    return "\n\n".join(part for part in (answer.note, plan_markdown(answer)) if part)
 
 
 def markdown(answer: Answer, markers: bool = False, limit: int | None = None) -> str:

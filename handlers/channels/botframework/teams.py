@@ -304,7 +304,7 @@ def answer_blocks(answer: Answer, note: str = "") -> list[dict]:
         if blocks:
             lacking[0]["spacing"] = "Medium"
         blocks += lacking
-    plan = text_blocks("\n\n".join(part for part in (answer.lead, answer.body) if part))
+    plan = text_blocks(render.plan_markdown(answer))
     if plan and blocks:
         plan[0]["spacing"] = "Medium"
         if answer.note:  # the plan's part set apart from what the plan lacks

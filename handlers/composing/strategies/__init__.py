@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from handlers.model.answer import Source
+from handlers.wording.render import markdown_escape
 from index.search import Hit, HybridSearcher
 from index.store import Sentence
 
@@ -25,12 +26,6 @@ class Draft:
     # Chosen by the plan's structure (a list, a section, steps), not by the ranking: its passages lead the
     # retrieved ones.
     structural: bool = False
-
-
-def markdown_escape(text: str) -> str:
-    """The plan's footnote asterisks ("HR*", "**Svenskt näringsliv") must not turn into emphasis; a footnote
-    mark that opens a sentence is dropped, it points at nothing in an answer."""
-    return text.lstrip("*").replace("*", "\\*")
 
 
 def join(sentences: Iterable[Sentence]) -> str:
