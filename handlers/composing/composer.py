@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from handlers.composing.answerability import Evidence, evidence
+from handlers.composing.memory import Memory
 from handlers.composing.strategies import Draft, source
 from handlers.composing.strategies.extract import Extractive
 from handlers.composing.strategies.listing import ListStrategy
@@ -48,6 +49,8 @@ class Composer:
         self.lists = ListStrategy(searcher, document)
         self.subjects = SubjectStrategy(searcher, actors)
         self.suggester: Suggester | None = None  # set once the engine can check its suggestions
+        dimension = searcher.stored.sentence_vectors.shape[1]
+        self.memory = Memory.empty(len(searcher.stored.sentences), dimension)  # set once the engine has one
         self.contacts = {texts.lang: _contact_line(document, texts) for texts in (SV, EN)}
 
     def compose(
@@ -112,7 +115,7 @@ class Composer:
         steps = self.lists.steps(query, ranking)
         if steps is not None:
             return steps, named
-        return self.extract.draft(query, ranking), named
+        return self.extract.draft(query, ranking, self.memory.vote(vector)), named
 
     def _context(self, query: Query, draft: Draft, actor: str, route: Route) -> Context:
         """What a follow-up may refer back to: the actor when the answer is about the actor (its role, or

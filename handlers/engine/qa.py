@@ -23,12 +23,15 @@ import numpy as np
 
 from handlers.composing.answerability import Evidence
 from handlers.composing.composer import Composer
+from handlers.composing.memory import Memory
+from handlers.composing.parts import combine
 from handlers.composing.suggestions import Suggester
 from handlers.engine.batching import MicroBatcher
-from handlers.model.answer import Answer
+from handlers.model.answer import DECLINED, Answer
 from handlers.model.context import Context
 from handlers.understanding.actors import ActorDirectory
 from handlers.understanding.analyser import MAX_QUESTION_CHARS, Analyser, Query
+from handlers.understanding.parts import split_parts
 from index.config import Config
 from index.embed import Embedder, embed_queries, make_embedder
 from index.glossary import Glossary
@@ -111,6 +114,15 @@ class QA:
         qa = cls(embedder, searcher, composer, actors, Glossary.load(config.glossary_path), None, document)
         # Suggested follow-ups are checked against the engine itself, once per index build.
         composer.suggester = Suggester.load_or_check(document, actors, config.index_dir.resolve(), qa.answer)
+        manifest = stored.manifest
+        composer.memory = Memory.load_or_build(
+            config.index_dir.resolve(),
+            config.corpus_dir,
+            stored.sentences,
+            manifest.dim,
+            qa.embed_questions,
+            f"{manifest.embedder_id}:{manifest.knowledge_sha256}:{manifest.built_at}",
+        )
         qa.report = LoadReport(time.perf_counter() - started, len(stored.chunks), embedder.id)
         log.info(
             "Index laddat: %d avsnitt, %s, %.2f s", qa.report.chunks, qa.report.embedder, qa.report.seconds
@@ -118,13 +130,34 @@ class QA:
         return qa
 
     def answer(self, question: str, context: Context | None = None) -> Answer:
-        """Answer a question; `context` is the previous answer's `context`, for follow-up questions."""
-        query = self.analyser.analyse(question, context)
-        return self._finish(query, self._vectors(query), context)
+        """Answer a question; `context` is the previous answer's `context`, for follow-up questions. A
+        message that asks several things gets each part answered, the later parts as follow-ups."""
+        message = " ".join(question.split())[:MAX_QUESTION_CHARS]
+        parts = split_parts(message)
+        if len(parts) == 1:
+            return self._answer_one(question, context)
+        answers: list[Answer] = []
+        for part in parts:
+            answers.append(self._answer_one(part, _following(answers, context)))
+        return combine(message, parts, answers)
 
     async def answer_async(self, question: str, context: Context | None = None) -> Answer:
         """The same answer as answer(), for a server: the light steps on the engine's threads, the
         embedding batched with the other questions asked at the same time."""
+        message = " ".join(question.split())[:MAX_QUESTION_CHARS]
+        parts = split_parts(message)
+        if len(parts) == 1:
+            return await self._answer_one_async(question, context)
+        answers: list[Answer] = []
+        for part in parts:
+            answers.append(await self._answer_one_async(part, _following(answers, context)))
+        return combine(message, parts, answers)
+
+    def _answer_one(self, question: str, context: Context | None) -> Answer:
+        query = self.analyser.analyse(question, context)
+        return self._finish(query, self._vectors(query), context)
+
+    async def _answer_one_async(self, question: str, context: Context | None) -> Answer:
         loop = asyncio.get_running_loop()
         with self.batcher.expecting() as announced:
             query = await loop.run_in_executor(self._threads, self.analyser.analyse, question, context)
@@ -159,6 +192,17 @@ class QA:
         _, judged_on = self._rankings(query, vectors, mix(query, vectors))
         return self.composer.judge(query, judged_on)
 
+    def embed_questions(self, questions: list[str]) -> np.ndarray:
+        """Questions' vectors as the engine searches with them (analysed, then embedded in one call)."""
+        queries = [self.analyser.analyse(q) for q in questions]
+        texts = [embed_texts(q) for q in queries]
+        flat = embed_queries(self.embedder, [t for each in texts for t in each])
+        vectors, at = [], 0
+        for query, each in zip(queries, texts, strict=True):
+            vectors.append(mix(query, list(flat[at : at + len(each)])))
+            at += len(each)
+        return np.vstack(vectors) if vectors else np.zeros((0, self.embedder.dim), np.float32)
+
     def embed(self, query: Query) -> np.ndarray:
         """The question's vector (see mix())."""
         return mix(query, self._vectors(query))
@@ -173,6 +217,11 @@ class QA:
             # Python threads stall at every barrier (measured: fewer answers/s even for one user at a time).
             set_threads(1)
         return list(embed_queries(self.embedder, texts))
+
+
+def _following(answers: list[Answer], context: Context | None) -> Context | None:
+    """What a later part of a message refers back to: the previous part's answer ("… och vem ansvarar?")."""
+    return answers[-1].context if answers and answers[-1].outcome != DECLINED else context
 
 
 def embed_texts(query: Query) -> list[str]:

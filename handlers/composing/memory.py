@@ -1,0 +1,153 @@
+"""Evidence remembered from the labelled corpus (knowledge/corpus/): for a new question, the plan's sentences
+that answered the corpus questions most like it.
+
+Each corpus question names the plan's sentences that answer it, by their text, so a revised plan re-anchors
+them. Its vector is the one the engine searches with (the question analysed and embedded as any other), so a
+new question meets the corpus questions asked about the same thing in other words. The vote for a sentence
+is the share of the nearest questions' weight (a softmax over their cosines) whose answers hold it.
+
+Measured on the corpus (1,079 questions with gold), with each question's neighbours taken only from the other
+writers' batches: the best sentence of the engine's preferences holds the answer for 0.563 of them, with the
+vote added (weight 1, `strategies/extract.py`) 0.600. In use every batch counts, so a question about any part
+of the plan finds neighbours from the batch that focused on it.
+
+Built once per index (as the checked follow-up questions are) and stored beside it: `memory.npz`, keyed by
+the corpus's and the index's identity.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.store import Sentence
+
+log = logging.getLogger(__name__)
+
+FILE_NAME = "memory.npz"
+NEIGHBOURS = 10
+# Cosines of e5 question vectors: a paraphrase and a question about a neighbouring subject differ by a few
+# hundredths, so the weight falls off over a few hundredths.
+TEMPERATURE = 0.02
+MIN_ANCHOR_CHARS = 15  # a shorter stored sentence (a heading word, a list item "Almi") anchors no gold
+
+
+@dataclass(frozen=True)
+class Memory:
+    vectors: np.ndarray  # (questions, dimension), as the engine searches with them
+    offsets: np.ndarray  # question i's sentences are sentence_ids[offsets[i]:offsets[i + 1]]
+    sentence_ids: np.ndarray
+    sentences: int  # how many sentences the index has
+
+    def vote(self, vector: np.ndarray) -> np.ndarray:
+        """Per stored sentence: the share of the nearest corpus questions' weight it answers (0 to 1)."""
+        votes = np.zeros(self.sentences, dtype=np.float32)
+        if not len(self.vectors):
+            return votes
+        cosines = self.vectors @ vector
+        k = min(NEIGHBOURS, len(cosines))
+        nearest = np.argpartition(-cosines, k - 1)[:k]
+        weights = np.exp((cosines[nearest] - cosines[nearest].max()) / TEMPERATURE)
+        weights /= weights.sum()
+        for question, weight in zip(nearest, weights, strict=True):
+            votes[self.sentence_ids[self.offsets[question] : self.offsets[question + 1]]] += weight
+        return votes
+
+    @classmethod
+    def empty(cls, sentences: int, dimension: int) -> Memory:
+        no_vectors = np.zeros((0, dimension), np.float32)
+        return cls(no_vectors, np.zeros(1, np.int64), np.zeros(0, np.int64), sentences)
+
+    @classmethod
+    def load_or_build(
+        cls,
+        folder: Path,
+        corpus_dir: Path,
+        sentences: Sequence[Sentence],
+        dimension: int,
+        embed: Callable[[list[str]], np.ndarray],
+        index_id: str,
+    ) -> Memory:
+        """The memory stored with the index, or built now (analysing and embedding every corpus question)
+        and stored. `index_id` names the index, so a rebuilt index gets its own."""
+        rows = _corpus(corpus_dir)
+        key = _key(rows, index_id)
+        path = folder / FILE_NAME
+        try:
+            with np.load(path) as stored:
+                if str(stored["key"]) == key and int(stored["sentences"]) == len(sentences):
+                    return cls(stored["vectors"], stored["offsets"], stored["sentence_ids"], len(sentences))
+        except (OSError, KeyError, ValueError):
+            pass
+        memory = cls.build(rows, sentences, dimension, embed)
+        log.info("Minne av korpusen: %d frågor med belägg", len(memory.vectors))
+        try:
+            np.savez(
+                path,
+                key=key,
+                sentences=len(sentences),
+                vectors=memory.vectors,
+                offsets=memory.offsets,
+                sentence_ids=memory.sentence_ids,
+            )
+        except OSError as error:  # a read-only index still works; the memory is built again next start
+            log.warning("Kunde inte spara minnet i %s: %s", path, error)
+        return memory
+
+    @classmethod
+    def build(
+        cls,
+        rows: list[dict],
+        sentences: Sequence[Sentence],
+        dimension: int,
+        embed: Callable[[list[str]], np.ndarray],
+    ) -> Memory:
+        plain = [_plain(s.text) for s in sentences]
+        anchored = [(row["q"], anchor(row.get("gold", []), plain)) for row in rows]
+        anchored = [(question, ids) for question, ids in anchored if ids]
+        if not anchored:
+            return cls.empty(len(sentences), dimension)
+        vectors = np.asarray(embed([question for question, _ in anchored]), dtype=np.float32)
+        lengths = [len(ids) for _, ids in anchored]
+        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        ids = np.asarray([i for _, found in anchored for i in found], dtype=np.int64)
+        return cls(vectors, offsets, ids, len(sentences))
+
+
+def anchor(gold: list[str], plain_sentences: Sequence[str]) -> list[int]:
+    """The stored sentences (plain, see _plain) that hold a gold sentence's words, or lie within it (the
+    index may split or join what the corpus writer copied as one)."""
+    found: list[int] = []
+    for text in (_plain(g) for g in gold):
+        for i, stored in enumerate(plain_sentences):
+            if len(stored) >= MIN_ANCHOR_CHARS and (stored in text or text in stored) and i not in found:
+                found.append(i)
+    return found
+
+
+def _plain(text: str) -> str:
+    """Lower case, footnote marks dropped, whitespace collapsed: how a writer's copy and the index compare."""
+    return " ".join(re.sub(r"\*", "", text.lower()).split())
+
+
+def _corpus(folder: Path) -> list[dict]:
+    rows = []
+    for path in sorted(folder.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                rows.append(json.loads(line))
+    return [row for row in rows if row.get("cat") != "out_of_scope" and row.get("gold")]
+
+
+def _key(rows: list[dict], index_id: str) -> str:
+    digest = hashlib.sha256(index_id.encode("utf-8"))
+    for row in rows:
+        digest.update(json.dumps([row["q"], row["gold"]], ensure_ascii=False).encode("utf-8"))
+    return digest.hexdigest()

@@ -1,0 +1,95 @@
+"""The corpus's memory (handlers/composing/memory.py): gold sentences anchored by text, the nearest questions'
+vote, stored beside the index and built again only when the corpus or the index changes; and the real one,
+built from knowledge/corpus/ with the real engine."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from handlers.composing.memory import FILE_NAME, Memory, anchor
+from index.store import Sentence
+
+SENTENCES = [
+    Sentence(0, "Almi Företagspartner AB ägs av staten."),
+    Sentence(0, "Bolaget erbjuder lån och affärsutveckling till företag."),
+    Sentence(1, "Teknikcollege är en samverkan mellan kommuner och företag."),
+    Sentence(1, "Almi"),  # too short to anchor anything
+]
+
+
+def _corpus(folder: Path, rows: list[dict]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = [json.dumps(row, ensure_ascii=False) for row in rows]
+    (folder / "c1.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    return folder
+
+
+ROWS = [
+    {"q": "Vem äger Almi?", "cat": "fact", "gold": ["Almi Företagspartner AB ägs av staten."]},
+    {
+        "q": "Vad är Teknikcollege?",
+        "cat": "role",
+        "gold": ["*Teknikcollege är en samverkan mellan kommuner och företag. Det ger utbildning."],
+    },
+    {"q": "Vad kostar bussen?", "cat": "out_of_scope", "gold": []},
+]
+
+
+class Embeddings:
+    """Vectors for the test's questions: each question its own axis, so the nearest is known."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, questions: list[str]) -> np.ndarray:
+        self.calls += 1
+        return np.eye(4, dtype=np.float32)[[QUESTIONS.index(q) for q in questions]]
+
+
+QUESTIONS = ["Vem äger Almi?", "Vad är Teknikcollege?", "Vad kostar bussen?"]
+
+
+def test_gold_is_anchored_by_text_whatever_the_footnote_marks_and_splits() -> None:
+    plain = [" ".join(s.text.lower().split()) for s in SENTENCES]
+    assert anchor(ROWS[0]["gold"], plain) == [0]
+    assert anchor(ROWS[1]["gold"], plain) == [2]  # the stored sentence lies within the copied passage
+    assert anchor(["Något planen inte säger alls."], plain) == []
+
+
+def test_the_nearest_questions_vote_for_what_answered_them(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path / "corpus", ROWS)
+    memory = Memory.load_or_build(tmp_path, corpus, SENTENCES, 4, Embeddings(), "i1")
+    assert len(memory.vectors) == 2  # the off-topic question has no gold: nothing to remember
+    vote = memory.vote(np.array([1.0, 0.0, 0.0, 0.0], dtype=np.float32))
+    assert vote.shape == (len(SENTENCES),)
+    assert vote[0] > 0.99 and vote[2] < 0.01  # nearly all the weight on the nearest question
+    assert 0.99 < vote.sum() < 1.01
+
+
+def test_the_memory_is_stored_and_built_again_only_when_something_changed(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path / "corpus", ROWS)
+    embed = Embeddings()
+    first = Memory.load_or_build(tmp_path, corpus, SENTENCES, 4, embed, "i1")
+    assert (tmp_path / FILE_NAME).exists() and embed.calls == 1
+    again = Memory.load_or_build(tmp_path, corpus, SENTENCES, 4, embed, "i1")
+    assert embed.calls == 1 and np.array_equal(again.sentence_ids, first.sentence_ids)
+    Memory.load_or_build(tmp_path, corpus, SENTENCES, 4, embed, "i2")  # a rebuilt index
+    assert embed.calls == 2
+    _corpus(corpus, ROWS[:1])  # a revised corpus
+    assert len(Memory.load_or_build(tmp_path, corpus, SENTENCES, 4, embed, "i2").vectors) == 1
+    assert embed.calls == 3
+
+
+def test_an_empty_memory_votes_for_nothing() -> None:
+    assert not Memory.empty(3, 4).vote(np.ones(4, dtype=np.float32)).any()
+
+
+def test_the_real_memory_remembers_the_corpus(real_qa) -> None:
+    memory = real_qa.composer.memory
+    assert len(memory.vectors) > 1000  # the corpus's in-scope questions with gold anchored
+    vector = real_qa.embed_questions(["Vem äger Almi Företagspartner?"])[0]
+    best = int(np.argmax(memory.vote(vector)))
+    assert "staten" in real_qa.searcher.stored.sentences[best].text
