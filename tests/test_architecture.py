@@ -113,3 +113,11 @@ def test_texts_are_defined_once() -> None:
 def test_the_image_leaves_the_quality_tooling_out() -> None:
     ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
     assert "handlers/quality" in ignored
+
+
+def test_the_benches_start_the_real_cli() -> None:
+    # Moved into handlers/quality/, the benches must still find bot.py at the top of the checkout.
+    from handlers.quality import benchmark, loadbench
+
+    assert benchmark.SCRIPT == loadbench.SCRIPT == ROOT / "bot.py"
+    assert benchmark.SCRIPT.is_file()

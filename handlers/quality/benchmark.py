@@ -7,9 +7,11 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from handlers.engine.qa import QA
+from index.config import ROOT
+
+SCRIPT = ROOT / "bot.py"  # the CLI a cold start runs
 
 
 @dataclass
@@ -62,7 +64,6 @@ def run_bench(qa: QA, questions: list[str], rounds: int = 3, cold_start: bool = 
 
 def measure_cold_start() -> float:
     """Wall time of a fresh `python bot.py ask` process, start to exit, with the index already built."""
-    script = Path(__file__).resolve().parent.parent / "bot.py"
     started = time.perf_counter()
-    subprocess.run([sys.executable, str(script), "ask", "Vad gör Almi?"], check=True, capture_output=True)
+    subprocess.run([sys.executable, str(SCRIPT), "ask", "Vad gör Almi?"], check=True, capture_output=True)
     return time.perf_counter() - started

@@ -32,7 +32,7 @@ import aiohttp
 from aiohttp import web
 
 from handlers.wording import texts
-from index.config import Config
+from index.config import ROOT, Config
 from index.embed import Embedder, make_embedder
 
 CONCURRENCY = (1, 8, 32)
@@ -40,7 +40,7 @@ EMBED_BATCH = 16
 READY_TIMEOUT = 600.0  # seconds for the server to answer /healthz (it may build the index first)
 REPLY_TIMEOUT = 30.0
 UNLIMITED = "1000000/second"  # the server's rate limits would otherwise answer the load with 429
-SCRIPT = Path(__file__).resolve().parent.parent / "bot.py"
+SCRIPT = ROOT / "bot.py"
 # Replies that are not answers: the engine failed, or was not loaded.
 FAILED_REPLIES = {
     text
