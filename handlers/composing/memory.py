@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -88,15 +89,18 @@ class Memory:
             pass
         memory = cls.build(rows, sentences, dimension, embed)
         log.info("Minne av korpusen: %d frågor med belägg", len(memory.vectors))
+        # Written under a temporary name, then renamed: two processes loading one new index never read half.
+        temporary = path.with_name(f".{path.stem}.{os.getpid()}.npz")
         try:
             np.savez(
-                path,
+                temporary,
                 key=key,
                 sentences=len(sentences),
                 vectors=memory.vectors,
                 offsets=memory.offsets,
                 sentence_ids=memory.sentence_ids,
             )
+            os.replace(temporary, path)
         except OSError as error:  # a read-only index still works; the memory is built again next start
             log.warning("Kunde inte spara minnet i %s: %s", path, error)
         return memory
