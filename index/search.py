@@ -168,6 +168,23 @@ class HybridSearcher:
             inside = [c.section == chapter or c.section.startswith(f"{chapter} > ") for c in self.chunks]
             in_chapter = np.asarray(inside, dtype=np.float32)[self._sentence_chunk]
             scores = scores + W_CHAPTER * in_chapter * (1.0 - self._is_heading)
+        return self._ranked(scores, sentence_cosines, chunk_cosines, lexical_chunks, k)
+
+    def with_bonus(self, ranking: Ranking, bonus: np.ndarray, k: int = 10) -> Ranking:
+        """The ranking with `bonus` added to every sentence's score (evidence from elsewhere, such as what
+        answered similar questions), its passages ranked again by their best sentence."""
+        scores = ranking.sentence_scores + bonus
+        return self._ranked(scores, ranking.sentence_cosines, ranking.chunk_cosines, ranking.chunk_lexical, k)
+
+    def _ranked(
+        self,
+        scores: np.ndarray,
+        sentence_cosines: np.ndarray,
+        chunk_cosines: np.ndarray,
+        lexical_chunks: np.ndarray,
+        k: int,
+    ) -> Ranking:
+        """The `k` best passages by their best sentence's score."""
         best_per_chunk = np.full(len(self.chunks), -np.inf)
         np.maximum.at(best_per_chunk, self._sentence_chunk, scores)
         order = np.argsort(-best_per_chunk, kind="stable")[:k]

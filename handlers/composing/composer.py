@@ -29,6 +29,9 @@ from index.search import HybridSearcher, Ranking
 
 RETRIEVED_K = 8
 CONTACT_SECTION = "Kontakt"  # the plan's contact card: for how to get in touch, and with every decline
+# The corpus's vote (composing/memory.py: the share of the nearest corpus questions a sentence answers): a
+# full vote counts as much as about the spread of the fused scores among the best sentences.
+W_MEMORY = 1.0
 # A partial answer shows what the plan says about the subject only when that evidence is this good.
 PARTIAL_MIN_SCORE = 1.0
 
@@ -59,6 +62,8 @@ class Composer:
         """The answer from `ranking`; whether the plan answers at all is judged on `judged_on` (the
         question's own ranking, without the situation told around it), by default the same."""
         texts = pick(query.lang)
+        # What answered the corpus's questions most like this one joins the ranking (composing/memory.py).
+        ranking = self.searcher.with_bonus(ranking, W_MEMORY * self.memory.vote(vector))
         retrieved = [source(h) for h in ranking.hits[:RETRIEVED_K]]
         route = self._route(query)
         judged = self.judge(query, judged_on or ranking, route)
@@ -115,7 +120,7 @@ class Composer:
         steps = self.lists.steps(query, ranking)
         if steps is not None:
             return steps, named
-        return self.extract.draft(query, ranking, self.memory.vote(vector)), named
+        return self.extract.draft(query, ranking), named
 
     def _context(self, query: Query, draft: Draft, actor: str, route: Route) -> Context:
         """What a follow-up may refer back to: the actor when the answer is about the actor (its role, or

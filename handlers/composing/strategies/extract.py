@@ -35,9 +35,6 @@ HEADING_FOLLOWERS = 2  # a heading is no answer alone: the sentences under it co
 NAMED_BONUS = 0.3  # names the actor the question names
 OTHER_NAMED_PENALTY = 0.3  # names another actor, and not the one asked about
 FACT_BONUS = 0.3  # holds the fact asked for: a number for "how many", a definition, the kind "which" names
-# The corpus's vote (composing/memory.py: the share of the nearest corpus questions this sentence answers):
-# a full vote counts as much as about the spread of the fused scores among the best sentences.
-W_MEMORY = 1.0
 # Holds the specific thing asked ("vilken andel" -> a share): without it the answer is only partial, so a
 # sentence that has it wins over a somewhat closer one that does not.
 ASK_BONUS = 1.0
@@ -60,12 +57,8 @@ class Extractive:
             if s.kind == "heading" and len(opening) == 2:
                 self._headings.setdefault(opening, i)
 
-    def draft(self, query: Query, ranking: Ranking, vote: np.ndarray | None = None) -> Draft:
-        """The best sentence with what belongs to it, then what the plan also says. `vote`: per sentence,
-        the corpus's memory of what answered questions like this one."""
+    def draft(self, query: Query, ranking: Ranking) -> Draft:
         scores = self._preferences(query, ranking)
-        if vote is not None:
-            scores += W_MEMORY * vote
         order = [int(i) for i in np.argsort(-scores, kind="stable")[:CANDIDATES]]
         best = self._expanded(order[0])
         chosen = self._around(best)
