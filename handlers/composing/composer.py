@@ -151,7 +151,7 @@ class Composer:
         """The plan lacks the specific thing asked: say so, then what it does say, or decline."""
         assert query.ask is not None
         note = query.ask.note(texts)
-        if judged.score < PARTIAL_MIN_SCORE:
+        if judged.score < PARTIAL_MIN_SCORE or query.ask.about_another_plan:
             return self._decline(query, texts, retrieved, note)
         topic = draft.cited[0].section.rsplit(" > ", 1)[-1].rstrip("*")
         return Answer(

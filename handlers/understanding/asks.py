@@ -499,6 +499,12 @@ class Ask:
         return self.kind == "person" and re.search(authorship, _fold(self.phrase)) is not None
 
     @property
+    def about_another_plan(self) -> bool:
+        """Asks what another region's plan says: nothing of this plan answers it, so no plan text follows
+        the note (what this plan says on the subject would read as the other plan's answer)."""
+        return self.kind == "other_plan"
+
+    @property
     def asks_contact(self) -> bool:
         return self.kind == "person" and CONTACT_PHRASE.search(_fold(self.phrase)) is not None
 
