@@ -70,8 +70,6 @@ class Composer:
         if not judged.answerable:
             return self._decline(query, texts, retrieved)
         draft, actor = self._draft(query, vector, ranking, route)
-        if draft.structural:
-            retrieved = _leading(draft.cited, retrieved)
         if query.ask is not None and not query.ask.satisfied_by(draft.body):
             return self._partial(query, texts, retrieved, draft, judged)
         context = self._context(query, draft, actor, route)
@@ -175,14 +173,6 @@ class Composer:
             return []
         named = [a.name for a in self.actors.find(draft.body)]
         return self.suggester.suggest([s.section for s in draft.cited], named)
-
-
-def _leading(cited: list[Source], retrieved: list[Source]) -> list[Source]:
-    """The passages an answer was built from by the plan's structure (a list, an actor's section) first:
-    they are what was found for the question, wherever the ranking put them."""
-    first = list({source.id: source for source in cited}.values())
-    ids = {source.id for source in first}
-    return (first + [source for source in retrieved if source.id not in ids])[:RETRIEVED_K]
 
 
 def _quotes(draft: Draft) -> list[Quote]:
