@@ -8,8 +8,8 @@ is the share of the nearest questions' weight (a softmax over their cosines) who
 
 Measured on the corpus (1,079 questions with gold), with each question's neighbours taken only from the other
 writers' batches: the best sentence of the engine's preferences holds the answer for 0.563 of them, with the
-vote added (weight 1, `strategies/extract.py`) 0.600. In use every batch counts, so a question about any part
-of the plan finds neighbours from the batch that focused on it.
+vote added (weight 1; the composer adds it to the ranking's sentence scores, W_MEMORY) 0.600. In use every
+batch counts, so a question about any part of the plan finds neighbours from the batch that focused on it.
 
 Built once per index (as the checked follow-up questions are) and stored beside it: `memory.npz`, keyed by
 the corpus's and the index's identity.
