@@ -12,6 +12,7 @@ stemmer (PyStemmer) never releases the GIL, and the embedder allocates per call.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import time
@@ -180,8 +181,14 @@ class QA:
         answers at all: the question's own, unless it leans on the situation ("Vad kan de hjälpa till med?").
         A sentence about the asker does not make "pivottabell excel hur gör man" a question about the plan,
         nor a question about the plan less of one."""
-        ranking = self.searcher.rank(vector, query.terms, query.chapter, lang=query.lang)
-        if not query.situation or query.leans_on_situation:
+        if not query.situation:
+            ranking = self.searcher.rank(vector, query.terms, query.chapter, lang=query.lang)
+            return ranking, ranking
+        # The situation's words join the passages' lexical match (not the sentences'): the subject of a long
+        # message is often there, its question sentence generic ("Vad säger planen att vi kan göra?").
+        told = dataclasses.replace(query.terms, terms=query.terms.terms + query.situation_terms)
+        ranking = self.searcher.rank(vector, told, query.chapter, lang=query.lang)
+        if query.leans_on_situation:
             return ranking, ranking
         return ranking, self.searcher.rank(vectors[0], query.terms, query.chapter, lang=query.lang)
 

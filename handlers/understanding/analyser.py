@@ -86,6 +86,7 @@ class Query:
     leans_on_situation: bool = False  # the question refers into the situation ("den sortens", "sådant")
     kind_asked: str = ""  # the stem of the noun a "which" question asks for: "yrk" in "i vilka yrken …"
     asks_who: bool = False  # "Vem …?", "Vilken organisation …?", "Who …?": an actor answers
+    situation_terms: list[str] = dataclasses.field(default_factory=list)  # the situation's lexical terms
 
     @property
     def search_text(self) -> str:
@@ -168,7 +169,16 @@ class Analyser:
             asks_who=WHO.search(question) is not None,
             leans_on_situation=bool(situation)
             and (refers_back(tokens(asked)) or SITUATION_REFERENCE.search(asked) is not None),
+            situation_terms=self._situation_terms(situation, lang),
         )
+
+    def _situation_terms(self, situation: str, lang: str) -> list[str]:
+        """The situation's words as search terms (an English one's through the glossary): the subject of
+        a long message is often there, not in its question ("… Vad säger planen om det?")."""
+        if not situation:
+            return []
+        translation = self.glossary.translate(situation) if lang == "en" else None
+        return self.searcher.query_terms(situation, translation).terms
 
     def _without_title(self, terms: QueryTerms, text: str) -> QueryTerms:
         """The terms without the plan's title, when the question names the plan by it ("Vem skrev förordet
