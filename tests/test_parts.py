@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from handlers.composing.parts import combine
-from handlers.model.answer import ANSWERED, DECLINED, PARTIAL, Answer, Source
+from handlers.model.answer import ANSWERED, DECLINED, Answer, Source
 from handlers.model.context import Context
 from handlers.understanding.parts import split_parts
 from handlers.wording.render import answer_json, markdown
@@ -70,33 +70,18 @@ def test_every_answered_part_leads_in_order_with_its_place() -> None:
     assert not reply.related
 
 
-def test_a_declined_part_is_named_without_claiming_the_plan_lacks_it() -> None:
-    reply = combine(
-        "Vem äger Almi och vad kostar en kurs?",
-        ["Vem äger Almi?", "vad kostar en kurs?"],
-        [_answer("Almi ägs av staten."), _answer(SV.decline, DECLINED)],
-    )
-    assert reply.answered
-    assert reply.body.endswith(SV.part_unanswered.format(part="vad kostar en kurs?"))
-    assert SV.decline not in reply.body
-
-
-def test_a_partial_part_says_what_the_plan_lacks_before_what_it_says() -> None:
-    partial = _answer("Almi erbjuder lån.", PARTIAL)
-    partial.note = "Planen anger ingen räntesats för Almis lån."
-    reply = combine(
-        "Vad gör Almi och vilken ränta tar de?",
-        ["Vad gör Almi?", "vilken ränta tar de?"],
-        [_answer("Almi ägs av staten."), partial],
-    )
-    assert reply.outcome == ANSWERED
-    assert reply.body.index(partial.note) < reply.body.index("Almi erbjuder lån.")
-
-
-def test_when_no_part_is_answered_the_reply_declines() -> None:
+def test_only_answered_parts_are_combined() -> None:
     declined = _answer(SV.decline, DECLINED)
-    reply = combine("Vad blir vädret och vad kostar bussen?", ["a b?", "c d?"], [declined, declined])
-    assert reply.outcome == DECLINED and not reply.sources and reply.body == SV.decline
+    with pytest.raises(ValueError):
+        combine("Vem äger Almi och vad kostar bussen?", ["Vem äger Almi?", "vad kostar bussen?"],
+                [_answer("Almi ägs av staten."), declined])
+
+
+def test_a_part_the_plan_does_not_answer_alone_gets_the_whole_message_answered(real_qa) -> None:
+    # Asked alone, the second part is off topic; the reply is the whole message's, with no sentence that
+    # claims the plan lacks something.
+    message = "Vem äger Almi och vad kostar en busskort?"
+    assert answer_json(real_qa.answer(message)) == answer_json(real_qa._answer_one(message, None))
 
 
 def test_the_engine_answers_each_part_from_its_own_evidence(real_qa) -> None:

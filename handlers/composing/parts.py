@@ -1,54 +1,44 @@
 """One reply to a message that asks several things: each part's answer in turn, each with its place.
 
 Each part was answered from its own evidence (handlers.understanding.parts splits the message). The reply
-leads with every answered part, in the order asked, the plan's words followed by where they stand; what the
-plan also says is left out, so both answers come first. A part the engine declined is named in one
-sentence that says no answer was found in the plan, not that the plan lacks it (the engine may have missed).
+leads with every part's answer, in the order asked, the plan's words followed by where they stand; what the
+plan also says is left out, so all the answers come first. Only answered parts are combined: when the plan
+does not answer a part on its own, the engine answers the message as a whole instead, so a reply never says
+a part is missing from the plan when another part's passage, or the plan elsewhere, states it.
 """
 
 from __future__ import annotations
 
-from handlers.model.answer import ANSWERED, DECLINED, PARTIAL, Answer, Source
+from handlers.model.answer import ANSWERED, Answer, Source
 from handlers.wording.render import short_label
-from handlers.wording.texts import pick
 
 RETRIEVED_K = 8
 
 
 def combine(question: str, parts: list[str], answers: list[Answer]) -> Answer:
-    """The reply to `question` from the answers to its `parts` (in order)."""
-    kept = [a for a in answers if a.outcome != DECLINED]
-    if not kept:
-        first = answers[0]
-        return Answer(question, first.body, DECLINED, [], _retrieved(answers), [], first.lang, first.context)
-    texts = pick(kept[0].lang)
-    paragraphs = []
-    for part, answer in zip(parts, answers, strict=True):
-        if answer.outcome == DECLINED:
-            paragraphs.append(texts.part_unanswered.format(part=part.strip()))
-        else:
-            paragraphs.append(_paragraph(answer))
-    answered = any(a.outcome == ANSWERED for a in kept)
+    """The reply to `question` from the answers to its `parts` (in order), every one of them answered."""
+    if len(answers) != len(parts) or not all(a.outcome == ANSWERED for a in answers):
+        raise ValueError("combine takes one answered answer per part")
     return Answer(
         question,
-        "\n\n".join(paragraphs),
-        ANSWERED if answered else PARTIAL,
-        _unique([s for a in kept for s in a.sources]),
+        "\n\n".join(_paragraph(answer) for answer in answers),
+        ANSWERED,
+        _unique([s for a in answers for s in a.sources]),
         _retrieved(answers),
-        next((a.suggestions for a in kept if a.suggestions), []),
-        kept[0].lang,
-        kept[-1].context,  # a follow-up most likely refers to what was asked last
-        lead=kept[0].lead if answered else texts.partial_lead,
+        next((a.suggestions for a in answers if a.suggestions), []),
+        answers[0].lang,
+        answers[-1].context,  # a follow-up most likely refers to what was asked last
+        lead=answers[0].lead,
     )
 
 
 def _paragraph(answer: Answer) -> str:
-    """A part's answer: what the plan lacks (a partial answer's note), the plan's words, and where."""
-    place = f"({short_label(answer.sources[0])})" if answer.sources else ""
-    body = answer.body
-    if place:
-        body = f"{body}\n{place}" if body.splitlines()[-1].startswith("- ") else f"{body} {place}"
-    return f"{answer.note}\n\n{body}" if answer.outcome == PARTIAL and answer.note else body
+    """A part's answer: the plan's words, and where they stand."""
+    if not answer.sources:
+        return answer.body
+    place = f"({short_label(answer.sources[0])})"
+    ends_in_list = answer.body.splitlines()[-1].startswith("- ")
+    return f"{answer.body}\n{place}" if ends_in_list else f"{answer.body} {place}"
 
 
 def _retrieved(answers: list[Answer]) -> list[Source]:

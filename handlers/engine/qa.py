@@ -28,7 +28,7 @@ from handlers.composing.memory import Memory
 from handlers.composing.parts import combine
 from handlers.composing.suggestions import Suggester
 from handlers.engine.batching import MicroBatcher
-from handlers.model.answer import DECLINED, Answer
+from handlers.model.answer import Answer
 from handlers.model.context import Context
 from handlers.understanding.actors import ActorDirectory
 from handlers.understanding.analyser import MAX_QUESTION_CHARS, Analyser, Query
@@ -132,14 +132,18 @@ class QA:
 
     def answer(self, question: str, context: Context | None = None) -> Answer:
         """Answer a question; `context` is the previous answer's `context`, for follow-up questions. A
-        message that asks several things gets each part answered, the later parts as follow-ups."""
+        message that asks several things gets each part answered, the later parts as follow-ups, and one
+        reply from them when the plan answers every part; otherwise the message is answered as a whole."""
         message = " ".join(question.split())[:MAX_QUESTION_CHARS]
         parts = split_parts(message)
         if len(parts) == 1:
             return self._answer_one(question, context)
         answers: list[Answer] = []
         for part in parts:
-            answers.append(self._answer_one(part, _following(answers, context)))
+            answer = self._answer_one(part, answers[-1].context if answers else context)
+            if not answer.answered:  # a part alone may lack what the whole message has
+                return self._answer_one(question, context)
+            answers.append(answer)
         return combine(message, parts, answers)
 
     async def answer_async(self, question: str, context: Context | None = None) -> Answer:
@@ -151,7 +155,10 @@ class QA:
             return await self._answer_one_async(question, context)
         answers: list[Answer] = []
         for part in parts:
-            answers.append(await self._answer_one_async(part, _following(answers, context)))
+            answer = await self._answer_one_async(part, answers[-1].context if answers else context)
+            if not answer.answered:
+                return await self._answer_one_async(question, context)
+            answers.append(answer)
         return combine(message, parts, answers)
 
     def _answer_one(self, question: str, context: Context | None) -> Answer:
@@ -224,11 +231,6 @@ class QA:
             # Python threads stall at every barrier (measured: fewer answers/s even for one user at a time).
             set_threads(1)
         return list(embed_queries(self.embedder, texts))
-
-
-def _following(answers: list[Answer], context: Context | None) -> Context | None:
-    """What a later part of a message refers back to: the previous part's answer ("… och vem ansvarar?")."""
-    return answers[-1].context if answers and answers[-1].outcome != DECLINED else context
 
 
 def embed_texts(query: Query) -> list[str]:

@@ -50,7 +50,6 @@ class Texts:
     partial_lead: str
     related: str  # before the further sentences an extract answer brings from elsewhere in the plan
     also_mentions: str  # {name}: before the places outside an actor's section that mention it
-    part_unanswered: str  # {part}: a part of a question in several parts that was not answered
     source: str  # the sources line's heading for one source
     sources: str  # … for several
     # What the plan does not give (the partial answer's note, or the decline's)
@@ -106,7 +105,6 @@ SV = Texts(
     partial_lead="Det här säger planen om ämnet:",
     related="Planen säger också:",
     also_mentions="Planen tar också upp {name} här:",
-    part_unanswered="På frågan ”{part}” hittar jag inget svar i planen.",
     source="Källa",
     sources="Källor",
     plan_lacks="Planen {what}{target}.",
@@ -162,7 +160,6 @@ EN = Texts(
     partial_lead="This is what the plan says on the subject (in Swedish):",
     related="The plan also says:",
     also_mentions="The plan also mentions {name} here:",
-    part_unanswered="I find no answer in the plan to “{part}”.",
     source="Source",
     sources="Sources",
     plan_lacks="The plan {what}{target}.",
