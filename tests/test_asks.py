@@ -1,6 +1,6 @@
 """Specific asks (handlers/understanding/asks.py): which questions ask for a fact of a kind the plan may
-lack, whether an
-answer text holds it, and the one sentence that says it does not. No engine: plain strings only."""
+lack, whether an answer text holds it, and the one sentence that says it does not. No engine: plain strings
+only."""
 
 from __future__ import annotations
 

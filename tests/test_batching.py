@@ -1,6 +1,5 @@
-"""handlers.engine.batching: concurrent submits share a batch, results reach their callers, failures stay in
-their
-batch, and a lone item is not kept waiting."""
+"""handlers.engine.batching: concurrent submits share a batch, results reach their callers, failures stay
+in their batch, and a lone item is not kept waiting."""
 
 from __future__ import annotations
 

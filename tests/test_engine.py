@@ -1,5 +1,5 @@
-"""handlers.engine.live: the engine a server holds, loaded in the background, switched when the index link
-swaps.
+"""handlers.engine.live: the engine a server holds, loaded in the background, switched when the index
+link swaps.
 
 The index here is a real link on disk swapped the way index.store swaps it (os.replace of a new symlink);
 the engines are plain objects, since what is tested is when and how the reference changes.

@@ -41,8 +41,8 @@ W_STRUCTURE = 1.0
 W_CHAPTER = 3.0  # "… i förordet?": a question about the document itself, whatever its words
 # Where the curve (`bot.py eval --curve`) turns: below it few in-scope questions are declined, above it
 # in-scope declines rise quickly while off-topic questions fall slowly. Off-topic questions near the plan's
-# subjects are left to the specific-ask check (handlers/understanding/asks.py), which declines or answers
-# partially.
+# subjects are left to the specific-ask check (handlers/understanding/asks.py), which declines or
+# answers partially.
 THRESHOLD = -0.25
 
 

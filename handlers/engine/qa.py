@@ -2,11 +2,10 @@
 
 An answer is three steps: analyse the question, embed it, rank and compose. Only the embedding is heavy
 (about 17 ms of CPU, the rest about 1.5 ms), so a server batches it: `answer_async` embeds questions asked
-at the same time in one call per core (handlers/engine/batching.py) and runs the light steps on the engine's
-own
-threads. Every step is safe to run from several threads at once: after loading, the engine only reads its
-data (the caches it fills are lru_caches, or a dict filled with the same value whoever fills it), the
-stemmer (PyStemmer) never releases the GIL, and the embedder allocates per call.
+at the same time in one call per core (handlers/engine/batching.py) and runs the light steps on the
+engine's own threads. Every step is safe to run from several threads at once: after loading, the engine
+only reads its data (the caches it fills are lru_caches, or a dict filled with the same value whoever fills
+it), the stemmer (PyStemmer) never releases the GIL, and the embedder allocates per call.
 """
 
 from __future__ import annotations
@@ -52,10 +51,9 @@ EMBEDDED_CHARS = 600
 # the situation ("Vad kan den sortens förflyttning ge?"), half when the situation is only background.
 SITUATION_WEIGHT = 1.0
 # Questions embedded in one call at most (concurrent questions are shared out evenly between the cores), and
-# how long an idle embedder waits for a question that is being analysed (handlers/engine/batching.py): a
-# batch of 4
-# costs about 10 % less CPU per question than single calls, larger ones no less; 3 ms is a fifth of one
-# embedding on one core.
+# how long an idle embedder waits for a question that is being analysed (handlers/engine/batching.py):
+# a batch of 4 costs about 10 % less CPU per question than single calls, larger ones no less; 3 ms is a
+# fifth of one embedding on one core.
 EMBED_BATCH = 16
 EMBED_WINDOW_SECONDS = 0.003
 # Threads for the light steps (analysis, ranking, composing); they hold the GIL, so more would only queue.

@@ -159,8 +159,8 @@ class KompetensBot(ActivityHandler):
         self._welcomed = self._conversation_state.create_property(WELCOMED_PROPERTY)
         # The 👍/👎 feedback Teams users give on answers (also logged at INFO, one JSON line each).
         self.feedback_log = feedback_log if feedback_log is not None else teams.FeedbackLog()
-        # Every answered, partial or declined question, scrubbed (handlers.insights.question_log); None: not
-        # logged.
+        # Every answered, partial or declined question, scrubbed (handlers.insights.question_log);
+        # None: not logged.
         self.question_log = question_log
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -207,8 +207,8 @@ class KompetensBot(ActivityHandler):
         stored = await self._context.get(turn_context)
         context = Context.from_dict(stored) if stored else None
         # No lock: the engine is thread-safe, and its answer_async batches the embeddings of questions asked
-        # at the same time on its own threads (handlers/engine/qa.py). An engine without it answers on a
-        # thread.
+        # at the same time on its own threads (handlers/engine/qa.py). An engine without it answers on
+        # a thread.
         answer_async = getattr(qa, "answer_async", None)
         if answer_async is not None:
             answer = await answer_async(question, context)

@@ -1,8 +1,8 @@
 """How the bot's replies look on the Microsoft Teams channel (`activity.channel_id == "msteams"`).
 
 Plain functions that build dicts and botbuilder objects, so that everything here is unit-testable without a
-turn; handlers.channels.botframework.activity_handler decides when to use them. Other channels keep Markdown
-text.
+turn; handlers.channels.botframework.activity_handler decides when to use them. Other channels keep
+Markdown text.
 
 Wire decisions (checked against the Teams platform docs, "Enhance AI-generated bot messages", "Suggested
 actions" and "Format cards in Teams"):

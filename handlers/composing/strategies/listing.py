@@ -4,8 +4,8 @@ passage, or an enumeration in running text (a sequence of dated steps told as se
 "Vilka aktörer finns?" gets all 19 actors, the sub-sections of Aktörer; "Vilka insatsområden finns för
 arbetsgivare?" the Insatsområden list under the chapter whose heading or lead-in names employers; "Hur togs
 planen fram?" every dated step of the process, not the one sentence that matched best. The structural lists
-come from the curated Markdown's headings and lists (`StructuralLists`), so a revised plan needs no code
-changes.
+come from the curated Markdown's headings and lists (`StructuralLists`), so a revised plan needs no
+code changes.
 """
 
 from __future__ import annotations
