@@ -41,7 +41,8 @@ def test_answer_sentences_come_from_the_cited_passages(real_qa) -> None:
 
 
 # Off-topic questions the restructured engine (answerability score, handlers/composing/answerability.py)
-# answers instead of declining. Reported to the lead; the assertion stands, these cases are expected to fail for now.
+# answers instead of declining. Reported to the lead; the assertion stands, these cases are expected to fail
+# for now.
 ANSWERED_OFF_TOPIC = {
     "o17": "answered with 'Så, vad betyder globaliseringen …' (English, score 0.20)",
 }

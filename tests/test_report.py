@@ -1,7 +1,8 @@
 """`bot.py report` (handlers/insights/report/): a generated month of realistic traffic written through the
-real store API into a SQLite file, then the report built from it: its figures match the log, the HTML has every part
-with inline SVG charts and nothing external, declined questions asked in different words are grouped
-together (the bundled e5), stored text is escaped, an empty store says so, and the CLI writes HTML and CSV."""
+real store API into a SQLite file, then the report built from it: its figures match the log, the HTML has
+every part with inline SVG charts and nothing external, declined questions asked in different words are
+grouped together (the bundled e5), stored text is escaped, an empty store says so, and the CLI writes HTML
+and CSV."""
 
 from __future__ import annotations
 
