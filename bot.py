@@ -180,10 +180,10 @@ def cmd_ask(config: Config, args: argparse.Namespace) -> int:
 
 def cmd_chat(config: Config, args: argparse.Namespace) -> int:
     from handlers.wording import render
-    from handlers.wording.texts import HELP, WELCOME
+    from handlers.wording.texts import SV
 
     qa = _load_qa(config)
-    print(WELCOME, end="\n\n")
+    print(SV.welcome, end="\n\n")
     context = None  # follow-up questions refer back to the previous answer, as in Teams
     while True:
         try:
@@ -196,7 +196,7 @@ def cmd_chat(config: Config, args: argparse.Namespace) -> int:
         if not question:
             continue
         if question.lower() in {"hjälp", "help", "?"}:
-            print(HELP, end="\n\n")
+            print(SV.help, end="\n\n")
             continue
         answer = qa.answer(question, context)
         context = answer.context

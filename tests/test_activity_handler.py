@@ -119,7 +119,7 @@ async def test_empty_message_gets_a_prompt(text: str | Activity | None) -> None:
     adapter, _ = make_bot(qa)
     activity = text if isinstance(text, Activity) else Activity(type=ActivityTypes.message, text=text)
     replies = await send(adapter, activity)
-    assert [r.text for r in replies] == [texts.EMPTY_PROMPT]
+    assert [r.text for r in replies] == [texts.SV.empty_prompt]
     assert qa.questions == []
 
 
@@ -130,18 +130,18 @@ async def test_attachment_only_message_gets_a_prompt() -> None:
         attachments=[Attachment(content_type="image/png", content_url="https://example.org/a.png")],
     )
     replies = await send(adapter, activity)
-    assert [r.text for r in replies] == [texts.EMPTY_PROMPT]
+    assert [r.text for r in replies] == [texts.SV.empty_prompt]
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("hjälp", texts.HELP),
-        ("  HJÄLP ", texts.HELP),
-        ("?", texts.HELP),
-        (mentioning_bot("<at>Kompetensbot</at> hjälp"), texts.HELP),
-        ("help", texts.HELP_EN),
-        ("/Help", texts.HELP_EN),
+        ("hjälp", texts.SV.help),
+        ("  HJÄLP ", texts.SV.help),
+        ("?", texts.SV.help),
+        (mentioning_bot("<at>Kompetensbot</at> hjälp"), texts.SV.help),
+        ("help", texts.EN.help),
+        ("/Help", texts.EN.help),
     ],
 )
 async def test_help_commands(text: str, expected: str) -> None:
@@ -290,19 +290,19 @@ def test_clean_text_is_linear_on_unclosed_mention_tags() -> None:
 async def test_message_while_loading_gets_not_ready() -> None:
     adapter, _ = make_bot(None)
     replies = await send(adapter, "Vad gör Almi?")
-    assert [r.text for r in replies] == [texts.NOT_READY]
+    assert [r.text for r in replies] == [texts.SV.not_ready]
 
 
 async def test_english_message_while_loading_gets_english_not_ready() -> None:
     adapter, _ = make_bot(None)
     replies = await send(adapter, "What does Almi do?")
-    assert [r.text for r in replies] == [texts.NOT_READY_EN]
+    assert [r.text for r in replies] == [texts.EN.not_ready]
 
 
 async def test_help_works_while_loading() -> None:
     adapter, _ = make_bot(None)
     replies = await send(adapter, "hjälp")
-    assert [r.text for r in replies] == [texts.HELP]
+    assert [r.text for r in replies] == [texts.SV.help]
 
 
 async def test_failed_engine_gets_an_apology() -> None:
@@ -312,7 +312,7 @@ async def test_failed_engine_gets_an_apology() -> None:
     bot = KompetensBot(failed)
     adapter = TestAdapter(bot.on_turn)
     replies = await send(adapter, "Vad gör Almi?")
-    assert [r.text for r in replies] == [texts.ERROR_APOLOGY]
+    assert [r.text for r in replies] == [texts.SV.error_apology]
 
 
 async def test_one_welcome_per_event_when_people_are_added() -> None:
@@ -324,7 +324,7 @@ async def test_one_welcome_per_event_when_people_are_added() -> None:
     )
     replies = await send(adapter, update)
     # One welcome per event: 2,000 members added must not make the bot post 2,000 times.
-    assert [r.text for r in replies] == [texts.WELCOME]
+    assert [r.text for r in replies] == [texts.SV.welcome]
     only_the_bot = Activity(type=ActivityTypes.conversation_update, members_added=[bot_account])
     assert await send(adapter, only_the_bot) == []
 
@@ -366,9 +366,9 @@ async def test_other_activities_are_ignored(activity_type: str) -> None:
 
 def test_messages_are_swedish_and_name_the_examples() -> None:
     for example in texts.EXAMPLES_SV:
-        assert example in texts.WELCOME
-        assert example in texts.HELP
-    assert "kompetensförsörjning" in texts.WELCOME
+        assert example in texts.SV.welcome
+        assert example in texts.SV.help
+    assert "kompetensförsörjning" in texts.SV.welcome
     assert "2\u00a0000" in texts.truncated_note(2000)
     assert detect_language("Vad gör Almi?") == "sv"
     assert detect_language("What does Almi do?") == "en"
@@ -428,7 +428,7 @@ async def test_turns_while_loading_keep_the_context() -> None:
     adapter = TestAdapter(bot.on_turn)
     await send(adapter, "Vad gör Almi?")
     engine[0] = None  # e.g. a reload: the engine is not there for a moment
-    assert [r.text for r in await send(adapter, "Och REKO då?")] == [texts.NOT_READY]
+    assert [r.text for r in await send(adapter, "Och REKO då?")] == [texts.SV.not_ready]
     engine[0] = qa
     await send(adapter, "Är de privata?")
     assert qa.contexts == [None, context_after("Vad gör Almi?")]
@@ -490,7 +490,7 @@ async def test_webchat_join_event_gets_the_welcome_in_the_page_language() -> Non
 
     bot = KompetensBot(lambda: FakeQA(), ConversationState(CopyingStorage()))
     adapter = TestAdapter(bot.on_turn)
-    for locale, expected in (("sv-SE", texts.WELCOME), ("en-US", texts.WELCOME_EN)):
+    for locale, expected in (("sv-SE", texts.SV.welcome), ("en-US", texts.EN.welcome)):
         join = Activity(
             type=ActivityTypes.event,
             name="webchat/join",

@@ -133,7 +133,7 @@ async def test_message_round_trip_with_watermarks(bot: TestClient) -> None:
 
     await session.say("hjälp")
     echo, help_reply = await session.poll()
-    assert help_reply["text"] == texts.HELP
+    assert help_reply["text"] == texts.SV.help
     assert session.watermark == "4"
 
 
@@ -194,7 +194,7 @@ async def test_join_gets_the_welcome_once_and_is_not_forwarded(bot: TestClient) 
     await session.post(join)
     activities = await session.poll()
     [welcome] = bot_messages(activities)
-    assert welcome["text"] == texts.WELCOME
+    assert welcome["text"] == texts.SV.welcome
     assert [a["value"] for a in welcome["suggestedActions"]["actions"]] == list(texts.EXAMPLES_SV)
     assert "entities" not in welcome  # no thumbs on the welcome
     await session.post(join)  # a page that resumes does not send join; if one does, no second welcome
@@ -238,7 +238,7 @@ async def test_fixed_texts_get_no_thumbs(bot: TestClient) -> None:
     await session.say("hjälp")
     await session.say("")
     replies = bot_messages(await session.poll())
-    assert [r["text"] for r in replies] == [texts.HELP, texts.EMPTY_PROMPT]
+    assert [r["text"] for r in replies] == [texts.SV.help, texts.SV.empty_prompt]
     assert all("entities" not in r for r in replies)
 
 

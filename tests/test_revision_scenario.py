@@ -117,6 +117,6 @@ async def test_a_revised_plan_is_imported_diffed_checked_and_swapped_in_while_se
         n += 1
         await asyncio.sleep(0.25)
     assert build.returncode == 0
-    failed = {"", texts.ERROR_APOLOGY, texts.NOT_READY}
+    failed = {"", texts.SV.error_apology, texts.SV.not_ready}
     assert not [a for a in answered if a in failed], "every question was answered while the index was rebuilt"
     assert REMOVED_AREA not in await ask(client, connector, AREAS_QUESTION, n)

@@ -138,7 +138,7 @@ async def test_conversation_update_welcomes_the_user_not_the_bot(
     )
     await post(bot, update)
     [reply] = await connector.replies(1)
-    assert reply["text"] == texts.WELCOME
+    assert reply["text"] == texts.SV.welcome
     assert connector.pending() == 0
     assert reply["suggestedActions"]["actions"] == [
         {"type": "imBack", "title": example, "value": example} for example in texts.EXAMPLES_SV
@@ -146,12 +146,12 @@ async def test_conversation_update_welcomes_the_user_not_the_bot(
 
 
 async def test_help(bot: TestClient, connector: FakeConnector) -> None:
-    assert (await ask(bot, connector, "hjälp"))["text"] == texts.HELP
+    assert (await ask(bot, connector, "hjälp"))["text"] == texts.SV.help
 
 
 @pytest.mark.parametrize("text", ["", "   ", None])
 async def test_empty_text_gets_a_prompt(bot: TestClient, connector: FakeConnector, text: str | None) -> None:
-    assert (await ask(bot, connector, text))["text"] == texts.EMPTY_PROMPT
+    assert (await ask(bot, connector, text))["text"] == texts.SV.empty_prompt
 
 
 @pytest.mark.parametrize("activity_type", ["typing", "endOfConversation", "installationUpdate", "whatever"])
@@ -242,7 +242,7 @@ async def test_body_just_under_the_limit_is_accepted(bot: TestClient, connector:
     size = len(web.json_response(activity).body)
     activity["channelData"]["padding"] = "x" * (MAX_BODY_BYTES - size - 100)
     await post(bot, activity)
-    assert (await connector.replies(1))[0]["text"] == texts.EMPTY_PROMPT
+    assert (await connector.replies(1))[0]["text"] == texts.SV.empty_prompt
 
 
 async def test_healthz_is_503_while_loading_then_200(start: Start, connector: FakeConnector) -> None:
@@ -258,7 +258,7 @@ async def test_healthz_is_503_while_loading_then_200(start: Start, connector: Fa
         assert response.status == 503
         assert await response.json() == {"status": "loading"}
         # The server answers messages meanwhile, politely.
-        assert (await ask(client, connector, "Vad gör Almi?"))["text"] == texts.NOT_READY
+        assert (await ask(client, connector, "Vad gör Almi?"))["text"] == texts.SV.not_ready
     finally:
         release.set()
     await wait_loaded(client.app)
@@ -282,7 +282,7 @@ async def test_failed_loading_is_reported(
     assert await response.json() == {"status": "error"}
     assert "/srv/kompetensbot/knowledge/handlingsplan.md" in caplog.text
     assert "python bot.py index build" in caplog.text
-    assert (await ask(client, connector, "Vad gör Almi?"))["text"] == texts.ERROR_APOLOGY
+    assert (await ask(client, connector, "Vad gör Almi?"))["text"] == texts.SV.error_apology
 
 
 async def test_exception_in_a_turn_gets_an_apology_and_the_server_goes_on(
@@ -290,7 +290,7 @@ async def test_exception_in_a_turn_gets_an_apology_and_the_server_goes_on(
 ) -> None:
     with caplog.at_level(logging.ERROR, logger="handlers.channels.botframework.app"):
         reply = await ask(bot, connector, "boom")
-    assert reply["text"] == texts.ERROR_APOLOGY
+    assert reply["text"] == texts.SV.error_apology
     assert "simulated engine failure" in caplog.text
     assert "Traceback" in caplog.text
     assert (await ask(bot, connector, "Vad gör Almi?"))["text"] == "SVAR på: Vad gör Almi?"
@@ -348,7 +348,7 @@ async def test_context_is_kept_per_conversation_id(start: Start, connector: Fake
 
     assert await say("conv-a", "Vad gör Almi?") == "SVAR på: Vad gör Almi? | efter: -"
     assert await say("conv-b", "Vad gör REKO?") == "SVAR på: Vad gör REKO? | efter: -"
-    assert await say("conv-a", "hjälp") == texts.HELP
+    assert await say("conv-a", "hjälp") == texts.SV.help
     assert await say("conv-a", "Är de privata?") == "SVAR på: Är de privata? | efter: Vad gör Almi?"
     assert await say("conv-b", "Och Almi då?") == "SVAR på: Och Almi då? | efter: Vad gör REKO?"
     assert await say("conv-c", "Är de privata?") == "SVAR på: Är de privata? | efter: -"
@@ -497,7 +497,7 @@ class Asked:
         if self.status >= 300 or len(self.replies) != 1:
             return True
         text = self.replies[0]
-        return text in (texts.NOT_READY, texts.ERROR_APOLOGY) or (
+        return text in (texts.SV.not_ready, texts.SV.error_apology) or (
             self.question != NEW_QUESTION and "lån" not in text
         )
 

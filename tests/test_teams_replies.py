@@ -368,14 +368,14 @@ def test_partial_answer_card_with_truncation_note_and_lead() -> None:
 
 
 def test_welcome_card_message_has_summary_and_no_text() -> None:
-    message = teams.text_card_message(texts.WELCOME, texts.EXAMPLES_SV)
+    message = teams.text_card_message(texts.SV.welcome, texts.EXAMPLES_SV)
     assert message.text is None  # text plus a card would show as two messages in Teams
     assert message.summary.startswith("Hej! Jag svarar på frågor om Region Örebro läns")
     assert len(message.summary) <= teams.MAX_SUMMARY
     [attachment] = message.attachments
     assert attachment.content_type == "application/vnd.microsoft.card.adaptive"
     card = attachment.content
-    assert card["fallbackText"] == texts.WELCOME
+    assert card["fallbackText"] == texts.SV.welcome
     assert [a["data"]["msteams"]["value"] for a in card["actions"]] == list(texts.EXAMPLES_SV)
     assert (
         "- Vad gör Almi?\n- Vilka insatsområden finns för arbetsgivare?"
@@ -580,10 +580,10 @@ async def test_teams_help_is_a_card_in_the_asked_language() -> None:
     asked.entities = Activity().deserialize({"entities": [mention]}).entities
     [reply] = await send(adapter, asked)
     card = reply.attachments[0].content
-    assert card["fallbackText"] == texts.HELP_EN
+    assert card["fallbackText"] == texts.EN.help
     assert [a["title"] for a in card["actions"]] == list(texts.EXAMPLES_EN)
     [reply] = await send(adapter, "hjälp")
-    assert reply.attachments[0].content["fallbackText"] == texts.HELP
+    assert reply.attachments[0].content["fallbackText"] == texts.SV.help
 
 
 def added(conversation_type: str, *ids: str) -> Activity:
@@ -595,7 +595,7 @@ def added(conversation_type: str, *ids: str) -> Activity:
 
 
 def is_welcome(activity: Activity) -> bool:
-    return bool(activity.attachments) and activity.attachments[0].content["fallbackText"] == texts.WELCOME
+    return bool(activity.attachments) and activity.attachments[0].content["fallbackText"] == texts.SV.welcome
 
 
 @session_loop
@@ -649,7 +649,7 @@ async def test_other_channels_welcome_once_per_event_with_text() -> None:
             members_added=[ChannelAccount(id="user1"), ChannelAccount(id="user2")],
         ),
     )
-    assert [r.text for r in replies] == [texts.WELCOME]  # one per event, however many were added
+    assert [r.text for r in replies] == [texts.SV.welcome]  # one per event, however many were added
     assert all(not r.attachments for r in replies)
 
 

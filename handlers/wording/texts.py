@@ -176,21 +176,6 @@ EN = Texts(
     future_happened="The plan says nothing about what happened {when}.",
 )
 
-# The Swedish texts under the names the rest of the code and tests use.
-WELCOME = SV.welcome
-HELP = SV.help
-EMPTY_PROMPT = SV.empty_prompt
-TRUNCATED_NOTE = SV.truncated_note
-ERROR_APOLOGY = SV.error_apology
-NOT_READY = SV.not_ready
-WELCOME_EN = EN.welcome
-HELP_EN = EN.help
-EMPTY_PROMPT_EN = EN.empty_prompt
-TRUNCATED_NOTE_EN = EN.truncated_note
-ERROR_APOLOGY_EN = EN.error_apology
-NOT_READY_EN = EN.not_ready
-
-
 def pick(lang: str | None) -> Texts:
     """The texts for a language code ("sv", "en", "en-US", None …): Swedish unless it is English. The one
     place that decides a reply's language from a code."""

@@ -187,7 +187,7 @@ class KompetensBot(ActivityHandler):
         """The reply to a cleaned message text (empty for attachment-only messages)."""
         on_teams = teams.is_teams(turn_context.activity)
         if not text:
-            return markdown_message(texts.EMPTY_PROMPT)
+            return markdown_message(texts.SV.empty_prompt)
         command = HELP_COMMANDS.get(text.lower())
         if command:
             help_text = texts.pick(command).help
@@ -238,7 +238,7 @@ class KompetensBot(ActivityHandler):
         # One welcome per event, however many members it lists: a conversationUpdate with 2,000 members
         # must not make the bot post 2,000 times to a serviceUrl of the caller's choosing.
         if any(member.id != bot_id for member in members_added):
-            await turn_context.send_activity(markdown_message(texts.WELCOME, texts.EXAMPLES_SV))
+            await turn_context.send_activity(markdown_message(texts.SV.welcome, texts.EXAMPLES_SV))
 
     async def _welcome_on_teams(
         self, added: list[str], bot_id: str | None, turn_context: TurnContext
@@ -258,7 +258,7 @@ class KompetensBot(ActivityHandler):
             if await self._welcomed.get(turn_context, False):
                 return
             await self._welcomed.set(turn_context, True)
-        await turn_context.send_activity(teams.text_card_message(texts.WELCOME, texts.EXAMPLES_SV))
+        await turn_context.send_activity(teams.text_card_message(texts.SV.welcome, texts.EXAMPLES_SV))
 
     async def on_event_activity(self, turn_context: TurnContext) -> None:
         """Web Chat sends the event `webchat/join` when its page opens: the welcome, in the page's language.

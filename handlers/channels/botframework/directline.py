@@ -18,8 +18,8 @@ Two ways for the page to reach the bot:
 The Direct Line layer also plays the channel's part in two things (see deploy/webchat/README.md):
 
 - **Welcome**: the page sends the `webchat/join` event once the connection is up; it is not forwarded to the
-  bot, the Direct Line layer answers it with the bot's welcome (handlers.wording.texts.WELCOME and the three
-  examples as suggested actions), once per conversation.
+  bot, the Direct Line layer answers it with the bot's welcome (handlers.wording.texts.SV.welcome and the
+  three examples as suggested actions), once per conversation.
 - **Feedback**: bot replies that answer a question carry a schema.org Message entity with a LikeAction and
   a DislikeAction, which Web Chat 4.18 shows as thumbs buttons; a click comes back as the event
   `webchat:activity-status/feedback`. Its reaction is logged (logger `kompetensbot.feedback`, the
@@ -560,7 +560,7 @@ class LocalDirectLine:
         if conversation.welcomed:  # a resumed page does not send join; this guards against one that does
             return
         conversation.welcomed = True
-        welcome = markdown_message(texts.WELCOME, texts.EXAMPLES_SV).serialize()
+        welcome = markdown_message(texts.SV.welcome, texts.EXAMPLES_SV).serialize()
         welcome["from"] = dict(BOT_ACCOUNT)
         welcome["recipient"] = dict(join["from"])
         welcome["replyToId"] = join["id"]
