@@ -19,7 +19,8 @@ from handlers.composing.strategies.extract import Extractive
 from handlers.composing.strategies.listing import ListStrategy
 from handlers.composing.strategies.subject import SubjectStrategy
 from handlers.composing.suggestions import Suggester
-from handlers.model.answer import ANSWERED, DECLINED, PARTIAL, Answer, Quote, Source
+from handlers.composing.verdict import Verdicts
+from handlers.model.answer import ANSWERED, DECLINED, PARTIAL, YES, Answer, Quote, Source
 from handlers.model.context import Context
 from handlers.understanding.actors import Actor, ActorDirectory
 from handlers.understanding.analyser import Query
@@ -51,6 +52,7 @@ class Composer:
         self.extract = Extractive(searcher, sentence_actors)
         self.lists = ListStrategy(searcher, document)
         self.subjects = SubjectStrategy(searcher, actors)
+        self.verdicts = Verdicts(searcher, actors)
         self.suggester: Suggester | None = None  # set once the engine can check its suggestions
         dimension = searcher.stored.sentence_vectors.shape[1]
         self.memory = Memory.empty(len(searcher.stored.sentences), dimension)  # set once the engine has one
@@ -84,6 +86,8 @@ class Composer:
             context,
             lead=texts.answer_lead,
             related=_quotes(draft),
+            verdict=YES if self.verdicts.yes(query, draft.best) else "",
+            about=self.verdicts.about(draft.opening, draft.cited[0].section),
         )
 
     def judge(self, query: Query, ranking: Ranking, route: Route | None = None) -> Evidence:
@@ -164,6 +168,7 @@ class Composer:
             note=note,
             lead=texts.partial_lead,
             related=_quotes(draft),
+            about=self.verdicts.about(draft.opening, draft.cited[0].section),
         )
 
     def _suggest(self, draft: Draft, lang: str) -> list[str]:

@@ -16,6 +16,7 @@ ANSWERED = "answered"
 PARTIAL = "partial"  # the plan lacks what was asked; `note` says so and `body` gives what it does say
 DECLINED = "declined"
 OUTCOMES = (ANSWERED, PARTIAL, DECLINED)
+YES = "yes"  # the verdict on a yes/no question that the plan's words settle (never "no": see verdict.py)
 
 # The reactions a user can give an answer (👍/👎), as the channels report them.
 LIKE = "like"
@@ -56,6 +57,8 @@ class Answer:
     note: str = ""  # a partial answer's one sentence on what the plan does not say
     lead: str = ""  # framing before the body, e.g. "The plan says (in Swedish):" for an English question
     related: list[Quote] = field(default_factory=list)  # what the plan also says, after the body
+    verdict: str = ""  # YES when the plan's words settle a yes/no question; "" otherwise
+    about: str = ""  # the actor the body speaks of without naming it ("Stiftelsens verksamhet …")
 
     @property
     def answered(self) -> bool:

@@ -64,6 +64,15 @@ WHICH_NOUN = re.compile(
     r"\s+([a-z]{3,})\b"
 )
 DEFINITE_ENDINGS = ("et", "en", "na", "n")  # förordet, sammanfattningen, aktörerna
+# A yes/no question opens with its verb: an auxiliary or copula (a closed class), or a passive ("Revideras
+# planen …?", "Räknas …?", "Ägs …?"; "-rnas" is a plural genitive: "Kommunernas roll?"). A question word
+# anywhere makes it an open question ("Kan du säga vem …?").
+YES_NO = re.compile(
+    r"^\s*(?:är|var|har|hade|finns|fanns|kan|kunde|ska|skall|skulle|bör|borde|får|fick|måste|vill|gäller"
+    r"|ingår|blir|behöver|brukar|stämmer|[^\W\d_]{3,}(?<!rn)as|[^\W\d_]{1,3}s"
+    r"|is|are|was|were|do|does|did|can|could|will|would|should|has|have|had|must|may)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -87,6 +96,7 @@ class Query:
     kind_asked: str = ""  # the stem of the noun a "which" question asks for: "yrk" in "i vilka yrken …"
     asks_who: bool = False  # "Vem …?", "Vilken organisation …?", "Who …?": an actor answers
     situation_terms: list[str] = dataclasses.field(default_factory=list)  # the situation's lexical terms
+    yes_no: bool = False  # "Ägs Almi av staten?": a yes/no question, which its evidence may settle
 
     @property
     def search_text(self) -> str:
@@ -170,6 +180,7 @@ class Analyser:
             leans_on_situation=bool(situation)
             and (refers_back(tokens(asked)) or SITUATION_REFERENCE.search(asked) is not None),
             situation_terms=self._situation_terms(situation, lang),
+            yes_no=_yes_no(question),
         )
 
     def _situation_terms(self, situation: str, lang: str) -> list[str]:
@@ -202,6 +213,11 @@ class Analyser:
                 if definite or (word.startswith(stem(heading)) and "kapit" in word[len(stem(heading)) :]):
                     return section
         return ""
+
+
+def _yes_no(question: str) -> bool:
+    open_question = ASKING_WORD.search(question) or re.search(r"\b(?:när|when|where)\b", question, re.I)
+    return YES_NO.match(question) is not None and open_question is None
 
 
 def _kind_asked(question: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from handlers.model.answer import Answer, Source
+from handlers.model.answer import YES, Answer, Source
 from handlers.wording.texts import pick
 
 
@@ -55,9 +55,26 @@ def related_markdown(answer: Answer) -> str:
     return f"{pick(answer.lang).related}\n" + "\n".join(lines)
 
 
+def named_body(answer: Answer) -> str:
+    """The body, opened by the name of the actor it speaks of when its first sentence does not name it."""
+    if not answer.about:
+        return answer.body
+    return f"{pick(answer.lang).about.format(name=markdown_escape(answer.about))} {answer.body}"
+
+
 def plan_markdown(answer: Answer) -> str:
-    """The lead and the body with what the plan also says: the answer's part in the plan's words."""
-    return "\n\n".join(part for part in (answer.lead, answer.body, related_markdown(answer)) if part)
+    """The answer's part in the plan's words: "Ja." when the plan settles a yes/no question, the lead ("The
+    plan says (in Swedish):"), the body and what the plan also says. "Ja." opens the body's paragraph
+    unless a lead stands between them."""
+    yes = pick(answer.lang).yes if answer.verdict == YES else ""
+    body = named_body(answer)
+    if answer.lead:
+        parts = [" ".join(p for p in (yes, answer.lead) if p), body]
+    elif yes and answer.body.startswith(("- ", "**")):  # a list or a heading keeps its own line
+        parts = [yes, body]
+    else:
+        parts = [" ".join(p for p in (yes, body) if p)]
+    return "\n\n".join(part for part in (*parts, related_markdown(answer)) if part)
 
 
 def body_markdown(answer: Answer) -> str:

@@ -48,6 +48,8 @@ class Texts:
     contact_email: str  # {email}
     contact_or: str
     partial_lead: str
+    yes: str  # opens the answer to a yes/no question that the plan's words settle
+    about: str  # {name}: names the actor a body speaks of without naming it
     related: str  # before the further sentences an extract answer brings from elsewhere in the plan
     also_mentions: str  # {name}: before the places outside an actor's section that mention it
     source: str  # the sources line's heading for one source
@@ -103,6 +105,8 @@ SV = Texts(
     contact_email="via {email}",
     contact_or=" eller ",
     partial_lead="Det här säger planen om ämnet:",
+    yes="Ja.",
+    about="**{name}:**",
     related="Planen säger också:",
     also_mentions="Planen tar också upp {name} här:",
     source="Källa",
@@ -158,6 +162,8 @@ EN = Texts(
     contact_email="at {email}",
     contact_or=" or ",
     partial_lead="This is what the plan says on the subject (in Swedish):",
+    yes="Yes.",
+    about="**{name}:**",
     related="The plan also says:",
     also_mentions="The plan also mentions {name} here:",
     source="Source",

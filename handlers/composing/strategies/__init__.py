@@ -26,6 +26,10 @@ class Draft:
     # Chosen by the plan's structure (a list, a section, steps), not by the ranking: its passages lead the
     # retrieved ones.
     structural: bool = False
+    # The plan's sentence that answers best (a yes/no question's evidence), and the one the body opens with
+    # (which may need its subject named): plain text, as the plan has them; "" when the strategy has none.
+    best: str = ""
+    opening: str = ""
 
 
 def join(sentences: Iterable[Sentence]) -> str:

@@ -69,7 +69,9 @@ class Extractive:
         chunks = [self.sentences[best].chunk] + [self.sentences[i].chunk for i in [*chosen, *further]]
         cited = {chunk: source(self._hit(ranking, chunk)) for chunk in chunks}
         related = [(self.sentences[i].text, cited[self.sentences[i].chunk]) for i in further]
-        return Draft(join(self.sentences[i] for i in chosen), list(cited.values()), related)
+        body = join(self.sentences[i] for i in chosen)
+        texts = self.sentences[best].text, self.sentences[chosen[0]].text
+        return Draft(body, list(cited.values()), related, best=texts[0], opening=texts[1])
 
     def _settled(self, query: Query, chosen: list[int]) -> bool:
         """Whether the answer holds the facts the question asks for (a date, a number, a definition, and who

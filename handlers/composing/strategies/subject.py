@@ -180,6 +180,7 @@ class SubjectStrategy:
         """The subject's own section, then the other places the plan speaks of it, each with its source."""
         described, first_chunk = self.subjects.description(subject)
         body = join(described)
+        opening = described[0].text if described else ""
         cited = [chunk_source(self.searcher, first_chunk)]
         lines = []
         for mention in self.subjects.mentions(subject, vector):
@@ -190,4 +191,4 @@ class SubjectStrategy:
         if lines:
             also = pick(lang).also_mentions.format(name=subject.name)
             body = f"{body}\n\n{also}\n" + "\n".join(lines)
-        return Draft(body, cited, structural=True)
+        return Draft(body, cited, structural=True, opening=opening)
