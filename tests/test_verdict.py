@@ -1,5 +1,5 @@
-"""What an answer opens with: "Ja." when the plan's words settle a yes/no question, and the actor's name when
-the body speaks of it without naming it (handlers/composing/verdict.py, rendered by handlers/wording/render)."""
+"""What an answer opens with: "Ja." when the plan's words settle a yes/no question, and the actor's name
+when the body speaks of it without naming it (composing/verdict.py, rendered by wording/render.py)."""
 
 from __future__ import annotations
 

@@ -45,7 +45,8 @@ class Verdicts:
         if asked & (NEGATIONS | RESTRICTIONS) or set(tokens(best)) & NEGATIONS:
             return False
         held = {stem(t) for t in tokens(best)} | set(self.searcher.decompounder.terms(best))
-        if query.translation is not None:  # every English word counts: one the glossary lacks may be the point
+        # Every English word counts: one the glossary lacks ("public authority") may be the point.
+        if query.translation is not None:
             english = content_tokens(query.question)
             if not all(w in query.translation.matched or self._held(w, held) for w in english):
                 return False
