@@ -1,9 +1,9 @@
 """What an answer opens with before the plan's words: "Ja." when the evidence settles a yes/no question, and
 the name of the actor a sentence speaks of when the sentence does not name it ("Stiftelsens verksamhet …").
 
-"Ja" is said only when the best sentence restates the question: every content word of the question is in
-it, and neither the question nor the sentence negates or restricts ("inte", "bara", "varje"), and the question
-holds no figure. Then the sentence says what was asked, in the affirmative. "Nej" is never inferred: a
+"Ja" is said only when the best sentence restates the question: every content word of the question (two at
+least) is in it, neither the question nor the sentence negates or restricts ("inte", "bara", "varje"), the
+question holds no figure and leans on no situation told before it. Then the sentence says what was asked, in the affirmative. "Nej" is never inferred: a
 sentence that differs from the question ("vart fjärde år" for "varje år?") may answer no, or something
 else, and a wrong "Nej" would contradict the plan; the plan's own words then speak for themselves.
 """
@@ -29,6 +29,7 @@ RESTRICTIONS = frozenset(
     "each just".split()
 )
 FIGURE = re.compile(r"\d")
+MIN_WORDS = 2
 
 
 class Verdicts:
@@ -39,7 +40,8 @@ class Verdicts:
 
     def yes(self, query: Query, best: str) -> bool:
         """Whether `best`, the plan's best sentence, settles the yes/no question as "yes"."""
-        if not query.yes_no or not best or FIGURE.search(query.question):
+        # A situation told first is what "för företag som oss" means: the question alone does not say it.
+        if not query.yes_no or not best or query.situation or FIGURE.search(query.question):
             return False
         asked = set(tokens(query.question))
         if asked & (NEGATIONS | RESTRICTIONS) or set(tokens(best)) & NEGATIONS:
@@ -51,7 +53,9 @@ class Verdicts:
             if not all(w in query.translation.matched or self._held(w, held) for w in english):
                 return False
         words = [w for w in query.terms.words if not stem(w).endswith("plan")]  # "planen": the document
-        return bool(words) and all(self._held(word, held) for word in words)
+        # One word ("Finns det något om validering?") asks whether the plan speaks of it, which any sentence
+        # naming it would "settle": the plan's words answer that better than a "Ja".
+        return len(words) >= MIN_WORDS and all(self._held(word, held) for word in words)
 
     def _held(self, word: str, held: set[str]) -> bool:
         """A word of the question is in the sentence: its stem, or every part of it as a compound."""
