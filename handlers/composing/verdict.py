@@ -3,9 +3,10 @@ the name of the actor a sentence speaks of when the sentence does not name it ("
 
 "Ja" is said only when the best sentence restates the question: every content word of the question (two at
 least) is in it, neither the question nor the sentence negates or restricts ("inte", "bara", "varje"), the
-question holds no figure and leans on no situation told before it. Then the sentence says what was asked, in the affirmative. "Nej" is never inferred: a
-sentence that differs from the question ("vart fjärde år" for "varje år?") may answer no, or something
-else, and a wrong "Nej" would contradict the plan; the plan's own words then speak for themselves.
+question holds no figure and leans on no situation told before it. Then the sentence says what was asked,
+in the affirmative. "Nej" is never inferred: a sentence that differs from the question ("vart fjärde år" for
+"varje år?") may answer no, or something else, and a wrong "Nej" would contradict the plan; the plan's own
+words then speak for themselves.
 """
 
 from __future__ import annotations
