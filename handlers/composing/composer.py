@@ -49,14 +49,16 @@ class Composer:
         self.searcher = searcher
         self.actors = actors
         sentence_actors = [frozenset(a.name for a in actors.find(s.text)) for s in searcher.stored.sentences]
-        self.extract = Extractive(searcher, sentence_actors)
+        self.contacts = {texts.lang: _contact_line(document, texts) for texts in (SV, EN)}
+        # The plan's author: the actor its contact card names (Region Örebro län).
+        author = next((a.name for a in actors.find(self.contacts[SV.lang])), "")
+        self.extract = Extractive(searcher, sentence_actors, author)
         self.lists = ListStrategy(searcher, document)
         self.subjects = SubjectStrategy(searcher, actors)
         self.verdicts = Verdicts(searcher, actors)
         self.suggester: Suggester | None = None  # set once the engine can check its suggestions
         dimension = searcher.stored.sentence_vectors.shape[1]
         self.memory = Memory.empty(len(searcher.stored.sentences), dimension)  # set once the engine has one
-        self.contacts = {texts.lang: _contact_line(document, texts) for texts in (SV, EN)}
 
     def compose(
         self, query: Query, vector: np.ndarray, ranking: Ranking, judged_on: Ranking | None = None

@@ -44,8 +44,11 @@ DEFINING_PHRASE = "(?:handlar (?:i grunden )?om|innebar|definieras|avses)"  # fo
 
 
 class Extractive:
-    def __init__(self, searcher: HybridSearcher, actor_keys: list[frozenset[str]]):
+    def __init__(self, searcher: HybridSearcher, actor_keys: list[frozenset[str]], author: str = ""):
         self.searcher = searcher
+        # The plan's author (the region) speaks throughout, mostly without naming itself ("Minst en gång per
+        # år bjuds länets aktörer in …"): a question naming it is not thereby about its own section.
+        self.author = author
         self.sentences: list[Sentence] = searcher.stored.sentences
         self._actor_keys = actor_keys  # per sentence: the names of the actors it names
         self._stems = [frozenset(stem(t) for t in tokens(s.text)) for s in self.sentences]
@@ -94,7 +97,7 @@ class Extractive:
         top = dict.fromkeys(np.argsort(-scores, kind="stable")[: CANDIDATES * 2].tolist())
         for hit in ranking.hits[: FACT_PASSAGES if query.ask is not None else 0]:
             top.update(dict.fromkeys(self.searcher.sentences_of(hit.chunk_index)))
-        named = {a.name for a in query.actors}
+        named = {a.name for a in query.actors} - {self.author}
         # A check that names what it needs (the counted noun, a share) may pull far; a loose one ("any
         # number" for an English "how many") only a little, or any number would win.
         precise = query.ask is not None and query.ask.precise
