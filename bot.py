@@ -94,6 +94,11 @@ def _parser() -> argparse.ArgumentParser:
         help="visa avvägningen för svarsgränsen: felaktigt avböjda mot besvarade frågor utanför planen",
     )
     evaluate.add_argument(
+        "--ask-back-curve",
+        action="store_true",
+        help="visa kalibreringen av motfrågan (”Menar du …?”) på korpusen, varje omgång med de andras minne",
+    )
+    evaluate.add_argument(
         "--dialogs",
         type=Path,
         nargs="*",
@@ -247,6 +252,11 @@ def cmd_eval(config: Config, args: argparse.Namespace) -> int:
     evaluation = _quality("evaluation")
 
     qa = _load_qa(config)
+    if args.ask_back_curve:
+        calibration = _quality("calibration")
+        for line in calibration.curve(calibration.measure(qa, config.corpus_dir)):
+            print(line)
+        return 0
     # Variants drawn afresh each run (a fixed variant could be fixed by hand); the seed printed repeats them.
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 1_000_000)
     files = [*args.dialogs, args.file]  # the main file last: its metrics close the output

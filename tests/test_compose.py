@@ -120,8 +120,9 @@ def test_retrieved_passages_are_at_least_five_and_best_first(real_qa) -> None:
 
 def test_json_contract(real_qa) -> None:
     data = answer_json(real_qa.answer("Vad gör Almi?"))
-    assert set(data) == {"question", "answer", "answered", "outcome", "sources", "retrieved", "suggestions"}
-    assert (data["answered"], data["outcome"]) == (True, "answered")
+    contract = {"question", "answer", "answered", "outcome", "sources", "retrieved", "suggestions"}
+    assert set(data) == contract | {"choices"}  # DESIGN.md's keys, and the sections offered when asking back
+    assert (data["answered"], data["outcome"], data["choices"]) == (True, "answered", [])
     assert set(data["sources"][0]) == {"id", "section", "page", "text", "score"}
     json.dumps(data)  # serialisable as it is
 

@@ -521,7 +521,12 @@ def test_report_keeps_metrics_first_and_adds_lines_after(styled):
     assert names == list(metrics(styled))
     rest = lines[len(names) :]
     assert rest[0].startswith("outcomes_in_scope: ") and rest[1].startswith("outcomes_out_of_scope: ")
-    assert rest[2].split()[0] == "style" and len(rest) == 6  # header and three styles
+    assert [line.split(":")[0] for line in rest[2:5]] == [
+        "asked_back_in_scope",
+        "asked_back_answered_by_a_choice",
+        "asked_back_out_of_scope",
+    ]
+    assert rest[5].split()[0] == "style" and len(rest) == 9  # header and three styles
 
 
 def test_report_with_failures_and_variants(perturbed):

@@ -384,6 +384,21 @@ async def test_real_engine_answers_almi(start: Start, connector: FakeConnector, 
     assert "Källor: Aktörer › Almi, s. " in reply["text"]
 
 
+async def test_real_engine_asks_back_and_the_users_choice_answers(
+    start: Start, connector: FakeConnector, real_qa: Any
+) -> None:
+    """Web Chat and the emulator: the sections offered as suggested actions; the one tapped (its label, as
+    imBack sends it) answers the question from that section, in the same conversation."""
+    client = await start(lambda: real_qa)
+    conversation = {"id": "asking-back"}
+    asked = await ask(client, connector, "kompetensförsörjning", conversation=conversation, id="1")
+    assert asked["text"].startswith("Jag är inte säker på vilken del av planen du menar")
+    labels = [action["value"] for action in asked["suggestedActions"]["actions"]]
+    assert 1 <= len(labels) <= 3 and f"1. {labels[0]}" in asked["text"]
+    reply = await ask(client, connector, labels[0], conversation=conversation, id="2")
+    assert "Käll" in reply["text"] and labels[0] in reply["text"]  # the sources line names it
+
+
 DIALOGS = [
     ("Vad gör Handelskammaren Mälardalen?", "Är de offentliga eller privata?", "privat"),
     ("Berätta om Vård- och omsorgscollege.", "Vilka samarbetar i det?", "kommuner"),

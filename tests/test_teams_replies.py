@@ -121,9 +121,20 @@ class FakeQA:
         self.questions.append(question)
         if "pizza" in question:
             return Answer(question=question, body=DECLINE, outcome=DECLINED)
+        if question == "kompetens":
+            return ask_back_answer(question)
         if "budget" in question:
             return partial_answer(question)
         return almi_answer(question)
+
+
+CHOICES = ["Aktörer > Almi", "Finansiering", "Strategiska inriktningar > Insatsområden"]
+
+
+def ask_back_answer(question: str) -> Answer:
+    labels = render.choice_labels(CHOICES)
+    context = Context(question, "", "", CHOICES)
+    return Answer(question, texts.SV.ask_back, DECLINED, suggestions=labels, context=context, choices=CHOICES)
 
 
 # --- The Adaptive Card --------------------------------------------------------------------------------------
@@ -569,6 +580,19 @@ async def test_teams_declined_answer_is_plain_text_without_label_or_feedback() -
     assert reply.text_format == TextFormatTypes.markdown
     assert not reply.entities
     assert reply.channel_data is None
+
+
+@session_loop
+async def test_teams_asking_back_offers_the_sections_as_card_buttons() -> None:
+    adapter, _ = teams_bot()
+    [reply] = await send(adapter, "kompetens")
+    card = reply.attachments[0].content
+    assert card["body"][0]["text"] == texts.SV.ask_back
+    assert [a["data"]["msteams"] for a in card["actions"]] == [
+        {"type": "imBack", "value": label} for label in ["Almi", "Finansiering", "Insatsområden"]
+    ]
+    assert "1. Almi" in card["fallbackText"]
+    assert not reply.entities and reply.channel_data is None  # nothing cited, nothing to rate
 
 
 @session_loop

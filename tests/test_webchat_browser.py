@@ -190,6 +190,29 @@ async def test_chat_page_welcome_answer_feedback_and_reload(browser: Any, server
     assert time.monotonic() - started < 60
 
 
+async def test_asking_back_offers_buttons_and_a_tap_answers(browser: Any, server: TestClient) -> None:
+    """ "Menar du …?": the sections as suggested actions under the reply; tapping one answers from it."""
+    context = await browser.new_context(locale="sv-SE", viewport={"width": 760, "height": 900})
+    page = await context.new_page()
+    _, errors = watch(page)
+    await page.goto(str(server.make_url("/chat")))
+    bubbles = page.locator(".webchat__bubble__content")
+    await bubbles.filter(has_text="Hej! Jag svarar på frågor").wait_for(timeout=TIMEOUT_MS)
+    send_box = page.get_by_placeholder("Skriv din fråga…")
+    await send_box.fill("kompetensförsörjning")
+    await send_box.press("Enter")
+    await bubbles.filter(has_text="Menar du något av det här?").wait_for(timeout=TIMEOUT_MS)
+    offered = page.locator(".webchat__suggested-action")
+    await offered.first.wait_for(timeout=TIMEOUT_MS)
+    labels = [text.strip() for text in await offered.all_inner_texts()]
+    assert 1 <= len(labels) <= 3, labels
+    await offered.filter(has_text=labels[0]).first.click()
+    answer = bubbles.filter(has_text="Käll").filter(has_text=labels[0])
+    await answer.first.wait_for(timeout=TIMEOUT_MS)
+    assert errors == []
+    await context.close()
+
+
 # Close to Teams' light theme: Segoe UI, 14px base, Teams purple for buttons.
 HOST_CONFIG = {
     "fontFamily": "'Segoe UI', system-ui, -apple-system, 'Helvetica Neue', Arial, sans-serif",

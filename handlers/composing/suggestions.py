@@ -23,6 +23,8 @@ MAX_SUGGESTIONS = 3
 # A heading that states something ("Offentlig sektor har de största kompetensbehoven") is quoted as it is.
 STATEMENT = re.compile(r"\b(är|har|kan|behöver|skapar|vill|ska|utgår)\b")
 FILE_NAME = "suggestions.json"
+# Raised when the engine changes what it answers (2: it asks back when unsure), so a stored check is redone.
+CHECKED_BY = 2
 
 
 class Suggester:
@@ -65,7 +67,7 @@ class Suggester:
         candidates = cls.candidates(document, actors)
         try:
             stored = json.loads(path.read_text(encoding="utf-8"))
-            if stored.get("candidates") == candidates:
+            if stored.get("candidates") == candidates and stored.get("checked_by") == CHECKED_BY:
                 return cls(document, actors, stored["questions"])
         except (OSError, ValueError, AttributeError):
             pass
@@ -73,7 +75,10 @@ class Suggester:
         log.info("Förslag på följdfrågor: %d av %d kontrollerade", len(questions), len(candidates))
         try:
             path.write_text(
-                json.dumps({"candidates": candidates, "questions": questions}, ensure_ascii=False),
+                json.dumps(
+                    {"candidates": candidates, "questions": questions, "checked_by": CHECKED_BY},
+                    ensure_ascii=False,
+                ),
                 encoding="utf-8",
             )
         except OSError as error:  # a read-only index still works; the check just runs again next start

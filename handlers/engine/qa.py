@@ -18,11 +18,12 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
 from handlers.composing.answerability import Evidence
-from handlers.composing.composer import Composer
+from handlers.composing.composer import Composer, standout
 from handlers.composing.memory import Memory
 from handlers.composing.parts import combine
 from handlers.composing.suggestions import Suggester
@@ -31,6 +32,7 @@ from handlers.model.answer import Answer
 from handlers.model.context import Context
 from handlers.understanding.actors import ActorDirectory
 from handlers.understanding.analyser import MAX_QUESTION_CHARS, Analyser, Query
+from handlers.understanding.dialogue import chosen_section
 from handlers.understanding.parts import split_parts
 from index.config import Config
 from index.embed import Embedder, embed_queries, make_embedder
@@ -111,8 +113,6 @@ class QA:
         actors = ActorDirectory.from_document(document, config.aliases_path)
         composer = Composer(searcher, document, actors)
         qa = cls(embedder, searcher, composer, actors, Glossary.load(config.glossary_path), None, document)
-        # Suggested follow-ups are checked against the engine itself, once per index build.
-        composer.suggester = Suggester.load_or_check(document, actors, config.index_dir.resolve(), qa.answer)
         manifest = stored.manifest
         composer.memory = Memory.load_or_build(
             config.index_dir.resolve(),
@@ -122,6 +122,9 @@ class QA:
             qa.embed_questions,
             f"{manifest.embedder_id}:{manifest.knowledge_sha256}:{manifest.built_at}",
         )
+        # Suggested follow-ups are checked against the engine as it answers (its memory included: the vote
+        # decides whether it asks back), once per index build.
+        composer.suggester = Suggester.load_or_check(document, actors, config.index_dir.resolve(), qa.answer)
         qa.report = LoadReport(time.perf_counter() - started, len(stored.chunks), embedder.id)
         log.info(
             "Index laddat: %d avsnitt, %s, %.2f s", qa.report.chunks, qa.report.embedder, qa.report.seconds
@@ -133,6 +136,10 @@ class QA:
         message that asks several things gets each part answered, the later parts as follow-ups, and one
         reply from them when the plan answers every part; otherwise the message is answered as a whole."""
         message = " ".join(question.split())[:MAX_QUESTION_CHARS]
+        if chosen := chosen_section(message, context):
+            assert context is not None
+            query = self._choosing(context.question, chosen)
+            return self._finish(query, self._vectors(query), None, may_ask_back=False)
         parts = split_parts(message)
         if len(parts) == 1:
             return self._answer_one(question, context)
@@ -148,6 +155,9 @@ class QA:
         """The same answer as answer(), for a server: the light steps on the engine's threads, the
         embedding batched with the other questions asked at the same time."""
         message = " ".join(question.split())[:MAX_QUESTION_CHARS]
+        if chosen := chosen_section(message, context):
+            assert context is not None
+            return await self._answer_one_async(context.question, None, chosen)
         parts = split_parts(message)
         if len(parts) == 1:
             return await self._answer_one_async(question, context)
@@ -163,19 +173,30 @@ class QA:
         query = self.analyser.analyse(question, context)
         return self._finish(query, self._vectors(query), context)
 
-    async def _answer_one_async(self, question: str, context: Context | None) -> Answer:
+    async def _answer_one_async(self, question: str, context: Context | None, chosen: str = "") -> Answer:
         loop = asyncio.get_running_loop()
         with self.batcher.expecting() as announced:
-            query = await loop.run_in_executor(self._threads, self.analyser.analyse, question, context)
+            if chosen:
+                query = await loop.run_in_executor(self._threads, self._choosing, question, chosen)
+            else:
+                query = await loop.run_in_executor(self._threads, self.analyser.analyse, question, context)
             futures = announced.submit(embed_texts(query))
         vectors = [await asyncio.wrap_future(future) for future in futures]
-        return await loop.run_in_executor(self._threads, self._finish, query, vectors, context)
+        finish = partial(self._finish, may_ask_back=not chosen)
+        return await loop.run_in_executor(self._threads, finish, query, vectors, context)
 
-    def _finish(self, query: Query, vectors: list[np.ndarray], context: Context | None) -> Answer:
+    def _choosing(self, question: str, section: str) -> Query:
+        """The question the bot asked back about, answered from the section the user chose: the section's
+        sentences lead the ranking as a chapter the question names does (index/search.py)."""
+        return dataclasses.replace(self.analyser.analyse(question), chapter=section)
+
+    def _finish(
+        self, query: Query, vectors: list[np.ndarray], context: Context | None, may_ask_back: bool = True
+    ) -> Answer:
         vector = mix(query, vectors)
         ranking, judged_on = self._rankings(query, vectors, vector)
-        answer = self.composer.compose(query, vector, ranking, judged_on)
-        if not answer.answered and context is not None:
+        answer = self.composer.compose(query, vector, ranking, judged_on, may_ask_back)
+        if not answer.answered and not answer.asks_back and context is not None:
             answer.context = context  # a turn that does not answer keeps the thread
         return answer
 
@@ -203,6 +224,15 @@ class QA:
         vectors = self._vectors(query)
         _, judged_on = self._rankings(query, vectors, mix(query, vectors))
         return self.composer.judge(query, judged_on)
+
+    def standout(self, question: str) -> float:
+        """How far the best sentence stands out for a question, as the composer measures it before asking
+        back (composing/composer.standout), for `eval --ask-back-curve`."""
+        query = self.analyser.analyse(question)
+        vectors = self._vectors(query)
+        vector = mix(query, vectors)
+        ranking, _ = self._rankings(query, vectors, vector)
+        return standout(self.searcher.with_bonus(ranking, self.composer.memory.vote(vector)))
 
     def embed_questions(self, questions: list[str]) -> np.ndarray:
         """Questions' vectors as the engine searches with them (analysed, then embedded in one call)."""

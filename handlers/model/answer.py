@@ -59,6 +59,13 @@ class Answer:
     related: list[Quote] = field(default_factory=list)  # what the plan also says, after the body
     verdict: str = ""  # YES when the plan's words settle a yes/no question; "" otherwise
     about: str = ""  # the actor the body speaks of without naming it ("Stiftelsens verksamhet …")
+    # When the bot is unsure which part of the plan is meant, it asks back ("Menar du …?") instead of
+    # answering: the sections it offers, best first (heading paths). The outcome is then DECLINED.
+    choices: list[str] = field(default_factory=list)
+
+    @property
+    def asks_back(self) -> bool:
+        return bool(self.choices)
 
     @property
     def answered(self) -> bool:

@@ -55,6 +55,9 @@ class Result:
     answer: Answer
     seconds: float
     rank: int | None  # 1-based rank of the first retrieved passage with evidence, within 10
+    # When the bot asked back: the answer a user gets by choosing the offered section that answers (the
+    # first whose answer holds the answer terms in its lead), or None when no choice does.
+    chosen: Answer | None = None
 
     @property
     def correct(self) -> bool:
@@ -154,7 +157,17 @@ def ask_case(case: Case, ask: AskInContext, context: Context | None = None) -> R
     answer = ask(case.question, context)
     seconds = time.perf_counter() - started
     rank = evidence_rank(answer, case.evidence) if case.in_scope and case.evidence else None
-    return Result(case, answer, seconds, rank)
+    chosen = _choose(case, answer, ask) if answer.asks_back and case.in_scope else None
+    return Result(case, answer, seconds, rank, chosen)
+
+
+def _choose(case: Case, answer: Answer, ask: AskInContext) -> Answer | None:
+    """What a user who recognises the right section gets by choosing it, by its number."""
+    for number in range(1, len(answer.choices) + 1):
+        chosen = ask(str(number), answer.context)
+        if chosen.answered and answer_matches(lead(markdown(chosen)), case.answer_any):
+            return chosen
+    return None
 
 
 def metrics(results: list[Result]) -> dict[str, float | str]:
@@ -178,7 +191,7 @@ def metrics(results: list[Result]) -> dict[str, float | str]:
         "answer_accuracy": share([r.correct for r in inside]),
         "declined_correctly": share([not r.answer.answered for r in outside]) if outside else "n/a",
         "out_of_scope": len(outside),
-        "wrongly_declined": sum(not r.answer.answered for r in inside),
+        "wrongly_declined": sum(not r.answer.answered and not r.answer.asks_back for r in inside),
         "median_answer_chars": statistics.median(lengths) if lengths else 0,
         "list_completeness": _list_completeness(inside),
         "latency_p50_ms": _percentile(latencies, 50),
@@ -234,6 +247,18 @@ def _problems(r: Result) -> list[str]:
 # --- outcomes and figures per style ---------------------------------------------------------------------
 
 
+def asking_back(results: list[Result]) -> dict[str, int]:
+    """How often the bot asked back instead of answering ("Menar du …?"), and how often choosing one of the
+    offered sections then answered (lead and answer figures count an ask-back as not answered)."""
+    inside = [r for r in results if r.case.in_scope and r.answer.asks_back]
+    outside = [r for r in results if not r.case.in_scope and r.answer.asks_back]
+    return {
+        "asked_back_in_scope": len(inside),
+        "asked_back_answered_by_a_choice": sum(r.chosen is not None for r in inside),
+        "asked_back_out_of_scope": len(outside),
+    }
+
+
 def outcomes(results: list[Result]) -> dict[str, str]:
     """How the answers ended (answered, partial, declined), in scope and out of scope apart."""
     order = [ANSWERED, PARTIAL, DECLINED]
@@ -253,7 +278,7 @@ class StyleFigures:
     answer_accuracy: float | None  # None: no in-scope question of this style
     lead_accuracy: float | None
     declined_correctly: float | None  # None: no out-of-scope question of this style
-    wrongly_declined: int
+    wrongly_declined: int  # declined without asking back
     hit_at_3: float | None  # None: no question of this style has evidence
 
 
@@ -275,7 +300,7 @@ def _style_figures(style: str, results: list[Result]) -> StyleFigures:
         _share_or_none([r.correct for r in inside]),
         _share_or_none([r.lead_correct for r in inside]),
         _share_or_none([not r.answer.answered for r in outside]),
-        sum(not r.answer.answered for r in inside),
+        sum(not r.answer.answered and not r.answer.asks_back for r in inside),
         _share_or_none([r.rank is not None and r.rank <= 3 for r in searched]),
     )
 
@@ -393,6 +418,7 @@ def report(
     lines = [*failures(results), *variant_failures(variants)] if show_failures else []
     lines += [_line(name, value) for name, value in metrics(results).items()]
     lines += [_line(name, value) for name, value in outcomes(results).items()]
+    lines += [_line(name, value) for name, value in asking_back(results).items()]
     lines += style_table(by_style(results))
     if variants:
         lines += [_line(name, value) for name, value in perturbation_metrics(results, variants).items()]

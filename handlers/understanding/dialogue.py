@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from handlers.model.context import Context
 from handlers.understanding.actors import Actor, ActorDirectory
+from handlers.wording.render import choice_labels
 from index.text import content_tokens, fold, tokens
 
 # Words that point back to something said before ("de", "den", "bolaget", "it", "they").
@@ -89,3 +90,17 @@ def _same_question_about(context: Context, question: str, actors: ActorDirectory
     if old is None:
         return f"{context.question} {name}"
     return f"{context.question[: old[0]]}{name}{context.question[old[1] :]}"
+
+
+def chosen_section(message: str, context: Context | None) -> str:
+    """The section a message chooses among those the bot offered when it asked back: its number ("2",
+    "nr 2", "2.") or its label as the buttons send it; "" when the message is a new question."""
+    if context is None or not context.choices:
+        return ""
+    said = " ".join(tokens(message))
+    number = re.fullmatch(r"(?:nr |nummer |number |alternativ |option )?(\d)", said)
+    if number is not None:
+        index = int(number.group(1)) - 1
+        return context.choices[index] if 0 <= index < len(context.choices) else ""
+    labels = [" ".join(tokens(label)) for label in choice_labels(context.choices)]
+    return context.choices[labels.index(said)] if said in labels else ""

@@ -77,9 +77,28 @@ def plan_markdown(answer: Answer) -> str:
     return "\n\n".join(part for part in (*parts, related_markdown(answer)) if part)
 
 
+def choice_labels(sections: list[str]) -> list[str]:
+    """What the sections offered when asking back are called: the innermost heading, with its parent when
+    two offered sections share it ("Insatsområden" is a heading in two chapters)."""
+    last = [section.rsplit(" > ", 1)[-1].rstrip("*") for section in sections]
+    return [
+        " › ".join(section.split(" > ")[-2:]).rstrip("*") if last.count(name) > 1 else name
+        for section, name in zip(sections, last, strict=True)
+    ]
+
+
+def choices_markdown(answer: Answer) -> str:
+    """The sections offered, numbered (a terminal user answers with the number), and how to choose."""
+    if not answer.choices:
+        return ""
+    lines = [f"{n}. {markdown_escape(label)}" for n, label in enumerate(choice_labels(answer.choices), 1)]
+    return "\n".join(lines) + f"\n\n{pick(answer.lang).ask_back_hint}"
+
+
 def body_markdown(answer: Answer) -> str:
-    """The note, then the plan's part: what the answer says, without sources."""
-    return "\n\n".join(part for part in (answer.note, plan_markdown(answer)) if part)
+    """The note, then the plan's part (or the sections offered when asking back), without sources."""
+    parts = (answer.note, plan_markdown(answer), choices_markdown(answer))
+    return "\n\n".join(part for part in parts if part)
 
 
 def markdown(answer: Answer, markers: bool = False, limit: int | None = None) -> str:
@@ -100,4 +119,5 @@ def answer_json(answer: Answer) -> dict:
         "sources": [asdict(s) for s in answer.sources],
         "retrieved": [asdict(s) for s in answer.retrieved],
         "suggestions": list(answer.suggestions),
+        "choices": list(answer.choices),  # asking back: the sections offered (heading paths), else []
     }

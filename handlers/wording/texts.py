@@ -49,6 +49,8 @@ class Texts:
     contact_or: str
     partial_lead: str
     yes: str  # opens the answer to a yes/no question that the plan's words settle
+    ask_back: str  # when unsure which part of the plan is meant, before the sections offered
+    ask_back_hint: str  # after them: how to choose
     about: str  # {name}: names the actor a body speaks of without naming it
     related: str  # before the further sentences an extract answer brings from elsewhere in the plan
     also_mentions: str  # {name}: before the places outside an actor's section that mention it
@@ -106,6 +108,10 @@ SV = Texts(
     contact_or=" eller ",
     partial_lead="Det här säger planen om ämnet:",
     yes="Ja.",
+    ask_back="Jag är inte säker på vilken del av planen du menar. Menar du något av det här?",
+    ask_back_hint=(
+        "Välj ett av alternativen eller svara med dess nummer, så svarar jag på din fråga utifrån det."
+    ),
     about="**{name}:**",
     related="Planen säger också:",
     also_mentions="Planen tar också upp {name} här:",
@@ -163,6 +169,8 @@ EN = Texts(
     contact_or=" or ",
     partial_lead="This is what the plan says on the subject (in Swedish):",
     yes="Yes.",
+    ask_back="I am not sure which part of the plan you mean. Do you mean one of these?",
+    ask_back_hint="Choose one, or reply with its number, and I will answer your question from it.",
     about="**{name}:**",
     related="The plan also says:",
     also_mentions="The plan also mentions {name} here:",

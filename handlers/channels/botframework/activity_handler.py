@@ -225,6 +225,8 @@ class KompetensBot(ActivityHandler):
         turn_context.turn_state[ANSWERED_QUESTION] = (question, answer)  # for feedback on it, on any channel
         if on_teams and teams.is_card_answer(answer):
             return teams.answer_message(answer, note)
+        if on_teams and answer.asks_back:  # the sections offered as card buttons (Teams: Action.Submit)
+            return teams.text_card_message(markdown_answer(answer, note), answer.suggestions, answer.lang)
         # Declined answers stay plain text on Teams too: fixed wording, nothing to cite or to rate.
         return markdown_message(markdown_answer(answer, note), answer.suggestions)
 

@@ -1,0 +1,77 @@
+"""The ask-back threshold's calibration curve on the corpus (`bot.py eval --ask-back-curve`).
+
+Each corpus batch is answered with the memory of the other batches only (composing/memory.py), so a figure
+measures questions the memory has not seen, as unseen traffic is. Per band of the composer's standout (how far
+the best sentence leads the fifth best): how many in-scope questions were answered, the share whose lead held
+the answer, and how many off-topic questions got plan text. ASK_BACK_GAP is set where the lead stops being
+right more often than about one time in five.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from handlers.composing.memory import Memory
+from handlers.engine.qa import QA
+from handlers.model.answer import DECLINED
+from handlers.quality.evaluation import answer_matches, lead
+from handlers.wording.render import markdown
+
+EDGES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0, 1.5)
+
+
+@dataclass(frozen=True)
+class Point:
+    standout: float
+    in_scope: bool
+    answered: bool
+    shown: bool  # plan text shown (answered, or partial)
+    lead_correct: bool
+
+
+def measure(qa: QA, corpus_dir: Path) -> list[Point]:
+    """Every corpus question answered (never asked back) with the other batches' memory."""
+    batches = {p.stem: _rows(p) for p in sorted(corpus_dir.glob("*.jsonl"))}
+    known = [r for rows in batches.values() for r in rows if r.get("gold") and r.get("cat") != "out_of_scope"]
+    table = dict(zip([r["q"] for r in known], qa.embed_questions([r["q"] for r in known]), strict=True))
+    stored = qa.searcher.stored
+    kept, gap = qa.composer.memory, qa.composer.ask_back_gap
+    points: list[Point] = []
+    try:
+        qa.composer.ask_back_gap = 0.0  # the answers themselves, to see how often their lead is right
+        for name, rows in batches.items():
+            others = [r for r in known if r["batch"] != name]
+            vectors = lambda questions: np.vstack([table[q] for q in questions])  # noqa: E731
+            dimension = stored.sentence_vectors.shape[1]
+            qa.composer.memory = Memory.build(others, stored.sentences, dimension, vectors)
+            points += [_point(qa, row) for row in rows]
+    finally:
+        qa.composer.memory, qa.composer.ask_back_gap = kept, gap
+    return points
+
+
+def _point(qa: QA, row: dict) -> Point:
+    answer = qa.answer(row["q"])
+    in_scope = row.get("cat") != "out_of_scope"
+    right = in_scope and answer.answered and answer_matches(lead(markdown(answer)), row["answer_any"])
+    return Point(qa.standout(row["q"]), in_scope, answer.answered, answer.outcome != DECLINED, right)
+
+
+def curve(points: list[Point]) -> list[str]:
+    lines = ["standout        answered  lead right  off topic with plan text"]
+    bounds = [*EDGES, float("inf")]
+    for low, high in zip(bounds, bounds[1:], strict=False):
+        band = [p for p in points if low <= p.standout < high]
+        answered = [p for p in band if p.in_scope and p.answered]
+        right = sum(p.lead_correct for p in answered) / len(answered) if answered else float("nan")
+        outside = sum(not p.in_scope and p.shown for p in band)
+        lines.append(f"[{low:.1f}, {high:.1f})  {len(answered):>9}  {right:>10.2f}  {outside:>24}")
+    return lines
+
+
+def _rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
