@@ -106,6 +106,9 @@ def test_ordinary_english_questions_ask_nothing_specific(question):
 
 
 ASKS = [
+    # the moment of asking, when nothing more specific is asked; "i dag" is also the plan's own present
+    ("Vad händer på arbetsmarknaden just nu?", "sv", "moment"),
+    ("What is going on in the labour market right now?", "en", "moment"),
     # duration of a hyphenated compound; what a future document will hold
     ("Hur lång är en YH-utbildning?", "sv", "duration"),
     ("Hur lång handläggningstid har Almi för ett lån?", "sv", "duration"),
@@ -322,6 +325,8 @@ LINDESBERG = find_ask("arbetsförmedlingen lindesberg telefonnummer", "sv")
 YEARS_APART = find_ask("Med hur många års mellanrum ska planen ses över?", "sv")
 INHABITANTS = find_ask("Hur många invånare har länet?", "sv")
 SATISFIED = [
+    # the moment of asking: never, a plan written once cannot know it
+    (Ask("moment", "just nu", ""), "Det finns 156 folkhögskolor i Sverige i dag.", False),
     # a contact answers only for whom it was asked
     (LINDESBERG, "Region Örebro län, Telefonnummer: 019-602 70 00", False),
     (LINDESBERG, "Arbetsförmedlingen i Lindesberg nås på 0581-123 45.", True),

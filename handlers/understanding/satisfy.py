@@ -266,6 +266,7 @@ SATISFIERS: dict[str, Callable[[Ask, str], bool]] = {
     "person": _person,
     "other_plan": _never,
     "future": _future,
+    "moment": _never,  # the plan cannot know the moment of asking
     "statistic": _statistic,
     "outcome": _outcome,
     "procedure": _never,
@@ -370,6 +371,7 @@ NOTES: dict[str, Callable[[Ask, Texts], str]] = {
     "person": _missing,
     "other_plan": _other_note,
     "future": _future_note,
+    "moment": _future_note,  # "Planen säger inget om vad som händer just nu."
     "statistic": _statistic_note,
     "outcome": lambda ask, texts: texts.no_results,
     "procedure": lambda ask, texts: texts.no_instructions,

@@ -57,6 +57,7 @@ KINDS = (
     "statistic",
     "outcome",
     "procedure",
+    "moment",
 )
 SUBJECTS = ("after", "object", "name")
 LEXICON_DIR = Path(__file__).resolve().parent
