@@ -10,9 +10,9 @@ answer text (the plan's sentences) holds such a fact; `Ask.note` is the one sent
 The kinds: amount (money), count, date, duration, person, other_plan (another region's or organisation's
 plan), future (a relative or future time the plan cannot know), statistic (a current figure, or the top
 place of a set), outcome (what a project achieved), procedure (personal instructions) and moment (the moment
-of asking: "just nu", "right now"). Flagging an in-scope question turns a full answer into a partial one, so
-every cue is an interrogative frame plus a word of the kind, never a topic word alone: "hur kan insatser finansieras", "framtidens kompetensbehov" and
-"de kommande åren" are ordinary questions.
+of asking: "just nu", "right now"). Flagging an in-scope question turns a full answer into a partial one,
+so every cue is an interrogative frame plus a word of the kind, never a topic word alone: "hur kan insatser
+finansieras", "framtidens kompetensbehov" and "de kommande åren" are ordinary questions.
 
 The cues are reviewed data, each with the questions it must and must not flag, in the TOML files of
 handlers/understanding/lexicon/ (the package that loads them) and the plan's names in knowledge/names.toml.
