@@ -51,7 +51,6 @@ Limits (deploy/webchat/README.md has the table):
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import json
 import logging
@@ -60,18 +59,26 @@ import secrets
 import time
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from itertools import islice
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 from botbuilder.core import ActivityHandler
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 
 from handlers.channels.botframework.activity_handler import markdown_message
+from handlers.channels.botframework.directline_conversation import (
+    CHANNEL_ID,
+    LOCAL_PREFIX,
+    MAX_CONVERSATION_BYTES,
+    TOKEN_LIFETIME,
+    Conversation,
+    ConversationsFull,
+    error_response,
+    now_iso,
+    parse_number,
+)
+from handlers.channels.botframework.directline_token import TokenService
 from handlers.channels.botframework.ratelimit import CLIENT, CONVERSATION, TOKEN, RateLimiter, client_address
 from handlers.engine import MAX_QUESTION_CHARS
 from handlers.model.answer import DISLIKE, LIKE
@@ -82,16 +89,10 @@ from index.config import Config
 log = logging.getLogger(__name__)
 feedback_log = logging.getLogger("kompetensbot.feedback")  # reactions only, conversation ids hashed
 
-LOCAL_PREFIX = "/v3/directline"
 CONNECTOR_PREFIX = "/_connector"  # then the secret, then the connector's own /v3/conversations/...
 TOKEN_PATH = "/api/directline/token"
-CHANNEL_ID = "webchat"
 BOT_ACCOUNT = {"id": "kompetensbot", "name": "Kompetensbot", "role": "bot"}
 
-TOKEN_LIFETIME = 1800  # seconds, like Azure Direct Line tokens
-# Memory is counted in JSON bytes of the stored activities (kept as JSON text, so that is what they take).
-# An answer is 2-4 KB, so a conversation keeps its last ~50 turns; the page has shown them already.
-MAX_CONVERSATION_BYTES = 256 * 1024
 MAX_TOTAL_BYTES = 64 * 1024 * 1024  # whatever the traffic, the process stays small
 MAX_CONVERSATIONS = 1000  # each also costs ~1 KB without activities (tokens, lock, rate-limit entries)
 # A question is at most MAX_QUESTION_CHARS; Web Chat adds about 1 KB of channel data and entities.
@@ -119,21 +120,6 @@ NOT_ANSWERS = frozenset(
 )
 
 
-def _now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _error(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
-    return web.json_response(
-        {"error": {"code": str(status), "message": message}}, status=status, headers=headers
-    )
-
-
-def _number(text: str) -> int | None:
-    """A watermark or an id's sequence number; None unless plain ASCII digits ("²" passes isdigit)."""
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
-
-
 def _bearer(request: web.Request) -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
@@ -142,7 +128,7 @@ def _bearer(request: web.Request) -> str | None:
 
 async def _json_object(request: web.Request, max_bytes: int | None = None) -> dict[str, Any] | web.Response:
     """The body as a JSON object, or a 4xx response saying what is wrong with it."""
-    too_large = _error(413, "Body too large")
+    too_large = error_response(413, "Body too large")
     if max_bytes is not None and (request.content_length or 0) > max_bytes:
         return too_large
     try:
@@ -154,86 +140,15 @@ async def _json_object(request: web.Request, max_bytes: int | None = None) -> di
     try:
         data = json.loads(body.decode(request.charset or "utf-8"))
     except (ValueError, LookupError, RecursionError):
-        return _error(400, "Body is not valid JSON")
+        return error_response(400, "Body is not valid JSON")
     if not isinstance(data, dict):
-        return _error(400, "Body must be a JSON object")
+        return error_response(400, "Body must be a JSON object")
     return data
-
-
-@dataclass
-class Conversation:
-    id: str
-    token: str
-    expires_at: float
-    user_id: str = ""
-    max_bytes: int = MAX_CONVERSATION_BYTES
-    last_seen: float = 0.0  # the clock at the last authorised request
-    engaged: bool = False  # the user has posted something (the page's join event counts)
-    # As JSON text: what they take in memory is what is counted, and a poll sends them as they are.
-    activities: deque[str] = field(default_factory=deque)
-    bytes: int = 0  # the length of the JSON texts in `activities`
-    first_index: int = 0  # the watermark of activities[0]; grows as old activities are dropped
-    welcomed: bool = False
-    # One turn at a time per conversation, so replies can be told which message they answer: botbuilder
-    # leaves replyToId out on the webchat/directline channels, and the connector side fills it in.
-    turn_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    answering: str | None = None  # the id of the user's activity whose turn is running
-
-    @property
-    def watermark(self) -> int:
-        return self.first_index + len(self.activities)
-
-    def next_id(self) -> str:
-        return f"{self.id}|{self.watermark:07d}"
-
-    def append(self, activity: dict[str, Any], max_text: int | None = None) -> str:
-        """Store an activity, giving it its id (`conversationId|0000n`) and timestamp; returns the id.
-
-        The oldest activities make room (one larger than max_bytes is kept alone); the stored copy's text
-        is cut at `max_text` characters, the caller's dict keeps it whole.
-        """
-        activity["id"] = self.next_id()
-        activity.setdefault("timestamp", _now_iso())
-        activity["conversation"] = {"id": self.id}
-        activity["channelId"] = CHANNEL_ID
-        stored = activity
-        if max_text is not None and isinstance(activity.get("text"), str):
-            stored = {**activity, "text": activity["text"][:max_text]}
-        text = json.dumps(stored, separators=(",", ":"))  # ASCII: characters are bytes
-        while self.activities and self.bytes + len(text) > self.max_bytes:
-            self.drop_oldest()
-        self.activities.append(text)
-        self.bytes += len(text)
-        return activity["id"]
-
-    def drop_oldest(self) -> None:
-        self.bytes -= len(self.activities.popleft())
-        self.first_index += 1
-
-    def since(self, watermark: int) -> list[str]:
-        """The activities after `watermark`, as JSON text."""
-        return list(islice(self.activities, max(watermark - self.first_index, 0), None))
-
-    def find(self, activity_id: str | None) -> dict[str, Any] | None:
-        conversation_id, _, number = (activity_id or "").rpartition("|")
-        index = _number(number)
-        index = -1 if index is None else index - self.first_index
-        if conversation_id != self.id or not 0 <= index < len(self.activities):
-            return None
-        return json.loads(self.activities[index])
-
-
-class ConversationsFull(Exception):
-    """No room for a new conversation without dropping a live one."""
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"no room for a new conversation; retry after {retry_after} s")
-        self.retry_after = retry_after
 
 
 def _full(retry_after: int) -> web.Response:
     message = f"Chatten har för många samtal just nu. Försök igen om {retry_after} sekunder."
-    return _error(429, message, {"Retry-After": str(retry_after)})
+    return error_response(429, message, {"Retry-After": str(retry_after)})
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -366,10 +281,10 @@ class LocalDirectLine:
         self._expire()
         conversation = self.conversations.get(request.match_info["conversation_id"])
         if conversation is None:
-            return _error(404, "Conversation not found (or expired)")
+            return error_response(404, "Conversation not found (or expired)")
         token = _bearer(request)
         if token is None or not hmac.compare_digest(token.encode(), conversation.token.encode()):
-            return _error(403, "Token missing, invalid, expired or not for this conversation")
+            return error_response(403, "Token missing, invalid, expired or not for this conversation")
         return self._touch(conversation)
 
     def _session(self, conversation: Conversation) -> dict[str, Any]:
@@ -411,7 +326,7 @@ class LocalDirectLine:
         if token is not None:
             conversation = self.by_token(token)
             if conversation is None:
-                return _error(403, "Token invalid or expired")
+                return error_response(403, "Token invalid or expired")
             return web.json_response(self._session(conversation), status=200)
         user_id = ""
         if request.can_read_body:
@@ -431,7 +346,7 @@ class LocalDirectLine:
         """POST /v3/directline/tokens/refresh: the same token, valid for another token_lifetime."""
         conversation = self.by_token(_bearer(request))
         if conversation is None:
-            return _error(403, "Token invalid or expired")
+            return error_response(403, "Token invalid or expired")
         return web.json_response(self._session(conversation))
 
     async def get_conversation(self, request: web.Request) -> web.Response:
@@ -454,9 +369,9 @@ class LocalDirectLine:
             limited = self.poll_limiter.check(POLL, conversation.id)
             if limited is not None:
                 return limited
-        watermark = _number(request.query.get("watermark", "") or "0")
+        watermark = parse_number(request.query.get("watermark", "") or "0")
         if watermark is None:
-            return _error(400, "watermark must be a number")
+            return error_response(400, "watermark must be a number")
         activities = ",".join(conversation.since(watermark))
         body = f'{{"activities":[{activities}],"watermark":"{conversation.watermark}"}}'
         return web.Response(text=body, content_type="application/json")
@@ -473,10 +388,10 @@ class LocalDirectLine:
         if isinstance(activity, web.Response):
             return activity
         if not isinstance(activity.get("type"), str) or not activity["type"]:
-            return _error(400, "Activity has no 'type'")
+            return error_response(400, "Activity has no 'type'")
         sender = activity.get("from") or {}
         if not isinstance(sender, dict):
-            return _error(400, "Activity 'from' must be an object")
+            return error_response(400, "Activity 'from' must be an object")
         user_id = str(sender.get("id") or conversation.user_id or "user")
         activity["from"] = {**sender, "id": user_id, "role": "user"}
         activity["recipient"] = dict(BOT_ACCOUNT)
@@ -488,7 +403,7 @@ class LocalDirectLine:
         try:
             Activity().deserialize(activity)
         except Exception as exc:  # msrest's DeserializationError for mistyped fields
-            return _error(400, f"Not a valid activity: {exc}"[:300])
+            return error_response(400, f"Not a valid activity: {exc}"[:300])
         conversation.engaged = True
         # Stored (the echo Web Chat waits for) with the text the bot reads; the bot gets it whole.
         activity_id = self.store(conversation, activity, MAX_QUESTION_CHARS)
@@ -520,7 +435,7 @@ class LocalDirectLine:
                 conversation.answering = None
 
     async def upload(self, request: web.Request) -> web.Response:
-        return _error(404, "Attachments are not supported")
+        return error_response(404, "Attachments are not supported")
 
     # --- Bot Framework connector (bot side) ----------------------------------------------------------
 
@@ -532,16 +447,16 @@ class LocalDirectLine:
         """POST /_connector/{secret}/v3/conversations/{id}/activities[/{activity_id}]: a bot reply."""
         secret = request.match_info["secret"].encode()
         if not hmac.compare_digest(secret, self.connector_secret.encode()):
-            return _error(404, "Not found")
+            return error_response(404, "Not found")
         self._expire()
         conversation = self.conversations.get(request.match_info["conversation_id"])
         if conversation is None:
-            return _error(404, "Conversation not found (or expired)")
+            return error_response(404, "Conversation not found (or expired)")
         activity = await _json_object(request)
         if isinstance(activity, web.Response):
             return activity
         if not isinstance(activity.get("type"), str) or not activity["type"]:
-            return _error(400, "Activity has no 'type'")
+            return error_response(400, "Activity has no 'type'")
         reply_to = request.match_info.get("activity_id") or conversation.answering
         if reply_to and not activity.get("replyToId"):
             activity["replyToId"] = reply_to
@@ -580,7 +495,7 @@ class LocalDirectLine:
             return None
         question = conversation.find(answer.get("replyToId")) or {}
         record = {
-            "time": _now_iso(),
+            "time": now_iso(),
             "conversationId": conversation.id,
             "activityId": rated_id,
             "reaction": LIKE if action["@type"] == "LikeAction" else DISLIKE,
@@ -656,73 +571,6 @@ def self_url(request: web.Request) -> str:
     if ":" in host:
         host = f"[{host}]"
     return f"http://{host}:{port}"
-
-
-# --- the token endpoint ----------------------------------------------------------------------------------
-
-
-class TokenService:
-    """POST /api/directline/token: a token for the page, from Azure Direct Line or the local one."""
-
-    def __init__(self, config: Config, local: LocalDirectLine | None, limiter: RateLimiter) -> None:
-        self.secret = config.directline_secret
-        self.base_url = config.directline_url.rstrip("/")
-        self.local = local
-        self.limiter = limiter
-        self.forwarded_hops = config.forwarded_hops
-
-    async def handle(self, request: web.Request) -> web.Response:
-        headers = {"Cache-Control": "no-store"}
-        client = client_address(request, self.forwarded_hops)
-        for rule in (CLIENT, TOKEN):
-            refused = self.limiter.check(rule, client)
-            if refused is not None:
-                return refused
-        if self.secret:
-            # A "dl_" user id is embedded in the token by Direct Line, so nobody can pose as another user;
-            # Web Chat reads it from the token, the page need not be told.
-            session = await self._generate(f"dl_{secrets.token_hex(12)}")
-            if isinstance(session, web.Response):
-                return session
-            body = {**session, "domain": self.base_url}
-        elif self.local is not None:
-            # Web Chat reserves "dl_" for ids embedded in Azure tokens; the local token is opaque.
-            user_id = f"web_{secrets.token_hex(12)}"
-            session = self.local.new_session(user_id)
-            if isinstance(session, web.Response):
-                return session
-            body = {**session, "userId": user_id}
-            # Relative to the page, so the bot can sit behind a proxy under any path.
-            body["domain"] = LOCAL_PREFIX.lstrip("/")
-        else:
-            message = "Webbchatten är inte konfigurerad: sätt DIRECTLINE_SECRET."
-            return web.json_response({"error": message}, status=503, headers=headers)
-        return web.json_response(body, headers=headers)
-
-    async def _generate(self, user_id: str) -> dict[str, Any] | web.Response:
-        url = f"{self.base_url}/tokens/generate"
-        try:
-            async with (
-                aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session,
-                session.post(
-                    url, headers={"Authorization": f"Bearer {self.secret}"}, json={"user": {"id": user_id}}
-                ) as response,
-            ):
-                if response.status >= 300:
-                    log.error("Direct Line token request failed: HTTP %s from %s", response.status, url)
-                    return _error(502, "Direct Line refused the token request")
-                data = await response.json(content_type=None)
-        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-            log.error("Direct Line token request to %s failed: %s", url, type(exc).__name__)
-            return _error(502, "Direct Line could not be reached")
-        if not isinstance(data, dict) or not isinstance(data.get("token"), str):
-            log.error("Direct Line token response from %s has no token", url)
-            return _error(502, "Direct Line gave no token")
-        return {
-            "token": data["token"],
-            "conversationId": data.get("conversationId"),
-            "expires_in": data.get("expires_in", TOKEN_LIFETIME),
-        }
 
 
 LOCAL_DIRECTLINE = web.AppKey("kompetensbot_local_directline", LocalDirectLine)
