@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
 import Stemmer
@@ -110,8 +110,13 @@ def content_tokens(text: str) -> list[str]:
     ]
 
 
-def detect_language(text: str) -> str:
-    """'en' or 'sv', from function words and Swedish letters; Swedish wins ties (the plan is Swedish)."""
+def detect_language(text: str, known: tuple[Mapping[str, int], Mapping[str, int]] | None = None) -> str:
+    """'en' or 'sv', from function words and Swedish letters; Swedish wins ties (the plan is Swedish).
+
+    `known`: the Swedish and English vocabularies, each word with its frequency rank (folded; 0 the most
+    frequent). When no function word or letter tells, as in a keyword query ("vulnerable groups", "contact
+    phone"), a word much more frequent in one language than in the other counts for that language: Swedish
+    web text has "project" and "support" too, far down its list."""
     words = tokens(text)  # folded: "for" may be "för", so an English word is counted as English only
     english = sum(w in _ENGLISH_MARKERS or w in ENGLISH_STOPWORDS for w in words)
     swedish = sum(
@@ -119,7 +124,21 @@ def detect_language(text: str) -> str:
     )
     if re.search(r"[åäö]", text.lower()):  # the letters themselves still tell
         swedish += 1
+    if english == swedish and known is not None:
+        english = sum(_more_frequent(w, known[1], known[0]) for w in words)
+        swedish = sum(_more_frequent(w, known[0], known[1]) for w in words)
     return "en" if english > swedish else "sv"
+
+
+FREQUENCY_RATIO = 10  # "much more frequent": an order of magnitude higher in its language's list
+
+
+def _more_frequent(word: str, this: Mapping[str, int], other: Mapping[str, int]) -> bool:
+    rank = this.get(word)
+    if rank is None:
+        return False
+    other_rank = other.get(word)
+    return other_rank is None or rank * FREQUENCY_RATIO < other_rank
 
 
 def split_sentences(text: str, typed: bool = False) -> list[str]:

@@ -132,6 +132,29 @@ def test_english_questions(question):
     assert detect_language(question) == "en"
 
 
+# Frequency ranks as wordfreq's lists give them (0 the most frequent); Swedish web text has English words far
+# down its list ("project"), and the plan's own words rank first in Swedish.
+SWEDISH_RANKS = {"validering": 0, "almi": 0, "region": 900, "project": 40_000, "groups": 60_000}
+ENGLISH_RANKS = {"vulnerable": 5_000, "groups": 800, "project": 700, "funding": 4_000, "region": 1_500}
+KNOWN = (SWEDISH_RANKS, ENGLISH_RANKS)
+
+
+@pytest.mark.parametrize(
+    ("query", "lang"),
+    [
+        ("vulnerable groups", "en"),  # no function word: the words tell
+        ("project funding", "en"),  # "project" is Swedish web text too, far down its list
+        ("validering", "sv"),
+        ("almi", "sv"),
+        ("region", "sv"),  # common in both: a tie, and Swedish wins ties
+        ("Vad är project funding?", "sv"),  # a function word tells first
+    ],
+)
+def test_a_keyword_query_is_told_by_its_words_frequencies(query: str, lang: str) -> None:
+    assert detect_language(query, KNOWN) == lang
+    assert detect_language(query) == "sv"  # without the vocabularies, Swedish wins the tie
+
+
 # --- split_sentences -----------------------------------------------------------------------------------
 
 

@@ -680,3 +680,11 @@ def test_a_question_about_an_actors_role_cites_that_actor(
     assert answer.outcome == ANSWERED
     assert first_section(answer) == section
     assert opening in answer.body
+
+
+@pytest.mark.parametrize("query", ["vulnerable groups", "contact phone", "strategic directions"])
+def test_an_english_keyword_query_is_answered_in_english(real_qa, query: str) -> None:
+    """No function word says it is English; its words, far more frequent in English, do."""
+    assert real_qa.analyser.analyse(query).lang == "en"
+    answer = real_qa.answer(query)
+    assert answer.answered and markdown(answer).startswith(texts.EN.answer_lead)

@@ -41,6 +41,7 @@ from index.knowledge import Document, load_document
 from index.normalise import EnglishSpeller, Normaliser
 from index.search import HybridSearcher, Ranking
 from index.store import ensure_index
+from index.text import fold, tokens
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,14 @@ class QA:
         english = EnglishSpeller(
             searcher.stored.english, glossary.english_words(), (c.search_text for c in searcher.chunks)
         )
-        self.analyser = Analyser(normaliser, english, actors, glossary, searcher, document)
+        # wordfreq's lists stored with the index (most frequent first); the plan's words rank first, Swedish.
+        swedish = {word: rank for rank, word in enumerate(searcher.stored.lexicon)}
+        swedish.update((t, 0) for c in searcher.chunks for t in tokens(c.search_text))
+        english_ranks: dict[str, int] = {}
+        for rank, word in enumerate(searcher.stored.english):
+            english_ranks.setdefault(fold(word), rank)
+        vocabularies = (swedish, english_ranks)
+        self.analyser = Analyser(normaliser, english, actors, glossary, searcher, document, vocabularies)
         # One batch per core at a time: the e5 engine is thread-safe and releases the GIL.
         self._cores = int(getattr(embedder, "cores", 1))
         self.batcher: MicroBatcher[str, np.ndarray] = MicroBatcher(

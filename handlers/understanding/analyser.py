@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from handlers.model.context import Context
@@ -113,8 +114,10 @@ class Analyser:
         glossary: Glossary,
         searcher: HybridSearcher,
         document: Document,
+        vocabularies: tuple[Mapping[str, int], Mapping[str, int]] | None = None,
     ):
         self.normaliser = normaliser
+        self.vocabularies = vocabularies  # Swedish and English word ranks: a keyword query's language
         self.english = english
         self.actors = actors
         self.glossary = glossary
@@ -133,7 +136,7 @@ class Analyser:
 
     def analyse(self, message: str, context: Context | None = None) -> Query:
         original = " ".join(message.split())[:MAX_QUESTION_CHARS]
-        lang = detect_language(original)
+        lang = detect_language(original, self.vocabularies)
         speller = self.normaliser if lang == "sv" else self.english
         text = speller.normalise(original).text
         asked, situation = split_question(text)
