@@ -99,6 +99,11 @@ def _parser() -> argparse.ArgumentParser:
         help="visa kalibreringen av motfrågan (”Menar du …?”) på korpusen, varje omgång med de andras minne",
     )
     evaluate.add_argument(
+        "--corpus-cv",
+        action="store_true",
+        help="utvärdera på korpusen (knowledge/corpus), varje omgång med de andra omgångarnas minne",
+    )
+    evaluate.add_argument(
         "--dialogs",
         type=Path,
         nargs="*",
@@ -252,6 +257,11 @@ def cmd_eval(config: Config, args: argparse.Namespace) -> int:
     evaluation = _quality("evaluation")
 
     qa = _load_qa(config)
+    if args.corpus_cv:
+        evaluation, calibration = _quality("evaluation"), _quality("calibration")
+        for line in evaluation.report(calibration.cross_validated(qa, config.corpus_dir)):
+            print(line)
+        return 0
     if args.ask_back_curve:
         calibration = _quality("calibration")
         for line in calibration.curve(calibration.measure(qa, config.corpus_dir)):

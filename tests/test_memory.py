@@ -93,3 +93,29 @@ def test_the_real_memory_remembers_the_corpus(real_qa) -> None:
     vector = real_qa.embed_questions(["Vem äger Almi Företagspartner?"])[0]
     best = int(np.argmax(memory.vote(vector)))
     assert "staten" in real_qa.searcher.stored.sentences[best].text
+
+
+def test_held_out_figures_use_only_the_other_batches_memory(real_qa, tmp_path: Path) -> None:
+    """`bot.py eval --corpus-cv` and `--ask-back-curve`: while a batch is asked, the memory holds the other
+    batches only; the engine's own memory is back afterwards."""
+    from handlers.quality.calibration import cross_validated, held_out
+
+    almi = "Almi Företagspartner AB ägs av staten och är moderbolag i en koncern med 16 regionala dotterbolag"
+    rows = {
+        "b1": {"id": "b1-1", "batch": "b1", "q": "Vem äger Almi?", "cat": "fact", "gold": [almi],
+               "answer_any": [["staten"]], "style": "nat"},
+        "b2": {"id": "b2-1", "batch": "b2", "q": "Vad kostar en pizza?", "cat": "out_of_scope", "gold": [],
+               "answer_any": [], "style": "oos"},
+    }
+    for name, row in rows.items():
+        (tmp_path / f"{name}.jsonl").write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    kept = real_qa.composer.memory
+    sizes = [len(real_qa.composer.memory.vectors) for _ in held_out(real_qa, tmp_path)]
+    assert sizes == [0, 1]  # b1 asked with b2's memory (no gold), b2 with b1's (one question)
+    assert real_qa.composer.memory is kept
+    results = cross_validated(real_qa, tmp_path)
+    assert [(r.case.id, r.case.in_scope, r.answer.answered) for r in results] == [
+        ("b1-1", True, True),
+        ("b2-1", False, False),
+    ]
+    assert real_qa.composer.memory is kept

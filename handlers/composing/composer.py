@@ -38,10 +38,10 @@ W_MEMORY = 1.0
 PARTIAL_MIN_SCORE = 1.0
 # Asking back: when the best sentence stands out from the fifth best by less than this (fused-score units,
 # the corpus's vote included), the ranker has no clear answer. Calibrated on the corpus, each batch answered
-# with the memory of the others (docs/ask-back.md): below 0.3 the lead held the answer for 17 % of 64
-# answered questions (11 % and 19 % in the two bands below), above it 71 %; 12 of the 87 off-topic
-# questions that got plan text fall below it too. At 0.4 the band [0.3, 0.4) still held it for 26 %, but
-# the short questions of the realistic development set were asked back one in six.
+# with the memory of the others (`bot.py eval --ask-back-curve`, docs/ask-back.md): below 0.3 the lead held
+# the answer for 12 of 67 answered questions, above it for 71 %; 12 off-topic questions that got plan text
+# fall below it too. At 0.4 the band [0.3, 0.4) still held it for only 28 %, but the short questions of the
+# realistic development set were asked back one in six.
 ASK_BACK_GAP = 0.3
 ASK_BACK_RANK = 5  # the gap is measured to this sentence
 

@@ -1,4 +1,5 @@
-"""The ask-back threshold's calibration curve on the corpus (`bot.py eval --ask-back-curve`).
+"""Figures on the corpus that measure unseen questions: the ask-back threshold's calibration curve
+(`bot.py eval --ask-back-curve`) and the corpus's figures per style (`bot.py eval --corpus-cv`).
 
 Each corpus batch is answered with the memory of the other batches only (composing/memory.py), so a figure
 measures questions the memory has not seen, as unseen traffic is. Per band of the composer's standout (how far
@@ -10,6 +11,7 @@ right more often than about one time in five.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +20,7 @@ import numpy as np
 from handlers.composing.memory import Memory
 from handlers.engine.qa import QA
 from handlers.model.answer import DECLINED
-from handlers.quality.evaluation import answer_matches, lead
+from handlers.quality.evaluation import Case, Result, answer_matches, lead, run
 from handlers.wording.render import markdown
 
 EDGES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0, 1.5)
@@ -35,23 +37,54 @@ class Point:
 
 def measure(qa: QA, corpus_dir: Path) -> list[Point]:
     """Every corpus question answered (never asked back) with the other batches' memory."""
+    points: list[Point] = []
+    gap = qa.composer.ask_back_gap
+    try:
+        qa.composer.ask_back_gap = 0.0  # the answers themselves, to see how often their lead is right
+        for rows in held_out(qa, corpus_dir):
+            points += [_point(qa, row) for row in rows]
+    finally:
+        qa.composer.ask_back_gap = gap
+    return points
+
+
+def cross_validated(qa: QA, corpus_dir: Path) -> list[Result]:
+    """`bot.py eval --corpus-cv`: the corpus answered as the engine answers, each batch with the memory of
+    the others, so that the figures measure questions the memory has not seen."""
+    results: list[Result] = []
+    for rows in held_out(qa, corpus_dir):
+        results += run([_case(row) for row in rows], qa.answer)
+    return results
+
+
+def held_out(qa: QA, corpus_dir: Path) -> Iterator[list[dict]]:
+    """Each corpus batch in turn, while the engine's memory holds the other batches only (restored after)."""
     batches = {p.stem: _rows(p) for p in sorted(corpus_dir.glob("*.jsonl"))}
     known = [r for rows in batches.values() for r in rows if r.get("gold") and r.get("cat") != "out_of_scope"]
     table = dict(zip([r["q"] for r in known], qa.embed_questions([r["q"] for r in known]), strict=True))
     stored = qa.searcher.stored
-    kept, gap = qa.composer.memory, qa.composer.ask_back_gap
-    points: list[Point] = []
+    kept = qa.composer.memory
     try:
-        qa.composer.ask_back_gap = 0.0  # the answers themselves, to see how often their lead is right
         for name, rows in batches.items():
             others = [r for r in known if r["batch"] != name]
             vectors = lambda questions: np.vstack([table[q] for q in questions])  # noqa: E731
             dimension = stored.sentence_vectors.shape[1]
             qa.composer.memory = Memory.build(others, stored.sentences, dimension, vectors)
-            points += [_point(qa, row) for row in rows]
+            yield rows
     finally:
-        qa.composer.memory, qa.composer.ask_back_gap = kept, gap
-    return points
+        qa.composer.memory = kept
+
+
+def _case(row: dict) -> Case:
+    return Case(
+        id=row["id"],
+        question=row["q"],
+        category=row.get("cat", ""),
+        evidence=row.get("evidence", []),
+        answer_any=row.get("answer_any", []),
+        style=row.get("style", ""),
+        lang=row.get("lang", ""),
+    )
 
 
 def _point(qa: QA, row: dict) -> Point:
