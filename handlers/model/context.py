@@ -29,5 +29,5 @@ class Context:
         """From stored state; state written before `choices` existed reads as having none."""
         data = data or {}
         choices = data.get("choices")
-        kept = [str(c) for c in choices][:MAX_CHOICES] if isinstance(choices, list) else []
+        kept = [str(c) for c in choices[:MAX_CHOICES]] if isinstance(choices, list) else []
         return cls(**{k: str(data.get(k, "")) for k in ("question", "topic", "actor")}, choices=kept)
