@@ -337,7 +337,9 @@ def test_vulnerable_groups_come_back_complete(real_qa) -> None:
 def test_role_questions_with_diacritics_get_the_actors_portrait(real_qa, question: str) -> None:
     answer = real_qa.answer(question)
     assert answer.sources[0].section.startswith("Aktörer > ")
-    assert "Planen tar också upp" in answer.body  # the description, then where else the plan names it
+    # The description, then where else the plan names it: data, rendered after the body.
+    assert answer.mentions and "Planen tar också upp" not in answer.body
+    assert f"Planen tar också upp {answer.mentioned} här:" in markdown(answer)
 
 
 @pytest.mark.parametrize("question", ["a", "What about it?", "Vad?", "?!", "Och då?"])

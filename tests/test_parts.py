@@ -103,3 +103,25 @@ def test_a_later_part_is_asked_as_a_follow_up_of_the_first(real_qa) -> None:
 def test_the_server_path_gives_the_same_answer(real_qa) -> None:
     question = "Vem äger Almi och vad gör Teknikcollege?"
     assert answer_json(asyncio.run(real_qa.answer_async(question))) == answer_json(real_qa.answer(question))
+
+
+def test_each_part_leads_with_its_own_answer_not_the_actors_other_mentions(real_qa) -> None:
+    # An actor's answer lists where else the plan names it; in a reply to two questions that would stand
+    # between the first answer and the second, so each part gives only its answer.
+    answer = real_qa.answer("Vad är Gysam? Och vad gör REKO?")
+    text = markdown(answer)
+    assert "gymnasiechefer" in text and "vuxenutbildningar" in text
+    assert "Planen tar också upp" not in text and not answer.related
+
+
+def test_a_later_part_does_not_repeat_what_answered_an_earlier_one(real_qa) -> None:
+    # Both parts are about the same report: the second is answered by the sentence the first did not show.
+    answer = real_qa.answer("Hur ofta tar regionen fram sin lägesrapport om länet, och vad tar den upp?")
+    first, second = answer.body.split("\n\n")
+    assert "vart annat år" in first and "demografiska förändringar" in second
+    assert "som ambition" in first and "som ambition" not in second
+
+
+def test_the_server_path_answers_later_parts_from_new_evidence_too(real_qa) -> None:
+    question = "Hur ofta tar regionen fram sin lägesrapport om länet, och vad tar den upp?"
+    assert answer_json(asyncio.run(real_qa.answer_async(question))) == answer_json(real_qa.answer(question))

@@ -87,6 +87,22 @@ def test_a_pronoun_after_a_situation_points_to_the_actor_it_names(analyse) -> No
     assert query.leans_on_situation
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Jag leder vuxenutbildningen i en liten kommun. Många elever är nyanlända. Vad föreslår planen?",
+        "We run a small bakery and take in trainees. What does the plan suggest for us?",
+    ],
+)
+def test_a_question_put_to_the_plan_after_a_situation_asks_about_the_situation(analyse, message) -> None:
+    # Its own words ("Vad föreslår planen?") are no subject: the situation told before it is.
+    assert analyse(message).leans_on_situation
+
+
+def test_a_question_with_a_subject_of_its_own_does_not_lean_on_the_situation(analyse) -> None:
+    assert not analyse("Vi ska gå på Fredagsakademin. Blir det snö i Örebro på fredag?").leans_on_situation
+
+
 def test_english_is_not_normalised_and_swedish_is(analyse) -> None:
     assert analyse("Action areas for employers?").lang == "en"
     assert analyse("Action areas for employers?").text == "Action areas for employers?"

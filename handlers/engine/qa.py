@@ -153,7 +153,8 @@ class QA:
             return self._answer_one(question, context)
         answers: list[Answer] = []
         for part in parts:
-            answer = self._answer_one(part, answers[-1].context if answers else context)
+            shown = frozenset(i for a in answers for i in a.evidence)
+            answer = self._answer_one(part, answers[-1].context if answers else context, shown)
             if not answer.answered:  # a part alone may lack what the whole message has
                 return self._answer_one(question, context)
             answers.append(answer)
@@ -171,23 +172,30 @@ class QA:
             return await self._answer_one_async(question, context)
         answers: list[Answer] = []
         for part in parts:
-            answer = await self._answer_one_async(part, answers[-1].context if answers else context)
+            shown = frozenset(i for a in answers for i in a.evidence)
+            previous = answers[-1].context if answers else context
+            answer = await self._answer_one_async(part, previous, shown=shown)
             if not answer.answered:
                 return await self._answer_one_async(question, context)
             answers.append(answer)
         return combine(message, parts, answers)
 
-    def _answer_one(self, question: str, context: Context | None) -> Answer:
-        query = self.analyser.analyse(question, context)
+    def _answer_one(
+        self, question: str, context: Context | None, shown: frozenset[int] = frozenset()
+    ) -> Answer:
+        query = dataclasses.replace(self.analyser.analyse(question, context), shown=shown)
         return self._finish(query, self._vectors(query), context)
 
-    async def _answer_one_async(self, question: str, context: Context | None, chosen: str = "") -> Answer:
+    async def _answer_one_async(
+        self, question: str, context: Context | None, chosen: str = "", shown: frozenset[int] = frozenset()
+    ) -> Answer:
         loop = asyncio.get_running_loop()
         with self.batcher.expecting() as announced:
             if chosen:
                 query = await loop.run_in_executor(self._threads, self._choosing, question, chosen)
             else:
                 query = await loop.run_in_executor(self._threads, self.analyser.analyse, question, context)
+                query = dataclasses.replace(query, shown=shown)
             futures = announced.submit(embed_texts(query))
         vectors = [await asyncio.wrap_future(future) for future in futures]
         finish = partial(self._finish, may_ask_back=not chosen)

@@ -57,11 +57,17 @@ class Answer:
     note: str = ""  # a partial answer's one sentence on what the plan does not say
     lead: str = ""  # framing before the body, e.g. "The plan says (in Swedish):" for an English question
     related: list[Quote] = field(default_factory=list)  # what the plan also says, after the body
+    # An actor's or a topic's answer: the other places the plan speaks of it, listed under its name.
+    mentions: list[Quote] = field(default_factory=list)
+    mentioned: str = ""
     verdict: str = ""  # YES when the plan's words settle a yes/no question; "" otherwise
     about: str = ""  # the actor the body speaks of without naming it ("Stiftelsens verksamhet …")
     # When the bot is unsure which part of the plan is meant, it asks back ("Menar du …?") instead of
     # answering: the sections it offers, best first (heading paths). The outcome is then DECLINED.
     choices: list[str] = field(default_factory=list)
+    # The plan's sentences the body quotes (the index's sentence numbers), when the ranking chose them: a
+    # later part of the same message is answered from other evidence.
+    evidence: tuple[int, ...] = ()
 
     @property
     def asks_back(self) -> bool:

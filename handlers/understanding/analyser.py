@@ -51,6 +51,12 @@ DEFINITION = re.compile(
 
 # Words that point back into what was told before ("den sortens förflyttning", "hjälpa mot sådant").
 SITUATION_REFERENCE = re.compile(r"\b(sådan|sådant|sådana|sortens|such|this kind)\b", re.IGNORECASE)
+# A question put to the plan after a situation ("Vad föreslår planen att vi gör?", "Does the plan say anything
+# for us?") asks what the plan says about what was told: its own words are seldom the subject.
+PLAN_ADDRESSED = re.compile(
+    r"\b(planen|planens|handlingsplanen|handlingsplanens|the (?:action )?plan(?:'s)?|this plan)\b",
+    re.IGNORECASE,
+)
 WHO = re.compile(
     r"\b(vem|vilka|vilken|vilket) (organisation|organisationer|aktör|aktörer|myndighet|nätverk|organ"
     r"|instans)\b|"
@@ -98,6 +104,9 @@ class Query:
     asks_who: bool = False  # "Vem …?", "Vilken organisation …?", "Who …?": an actor answers
     situation_terms: list[str] = dataclasses.field(default_factory=list)  # the situation's lexical terms
     yes_no: bool = False  # "Ägs Almi av staten?": a yes/no question, which its evidence may settle
+    # A later part of a message that asks several things: the plan's sentences (numbers) that answer the
+    # earlier parts, so that this part is answered from its own evidence (set by the engine).
+    shown: frozenset[int] = frozenset()
 
     @property
     def search_text(self) -> str:
@@ -181,7 +190,11 @@ class Analyser:
             kind_asked=_kind_asked(question),
             asks_who=WHO.search(question) is not None,
             leans_on_situation=bool(situation)
-            and (refers_back(tokens(asked)) or SITUATION_REFERENCE.search(asked) is not None),
+            and (
+                refers_back(tokens(asked))
+                or SITUATION_REFERENCE.search(asked) is not None
+                or PLAN_ADDRESSED.search(asked) is not None
+            ),
             situation_terms=self._situation_terms(situation, lang),
             yes_no=_yes_no(question),
         )

@@ -55,6 +55,15 @@ def related_markdown(answer: Answer) -> str:
     return f"{pick(answer.lang).related}\n" + "\n".join(lines)
 
 
+def mentions_markdown(answer: Answer) -> str:
+    """The other places the plan speaks of the actor answered about: "Planen tar också upp Almi här:" and
+    a list of them, each with its place."""
+    if not answer.mentions:
+        return ""
+    lines = [f"- {markdown_escape(q.text)} ({label(q.source)})" for q in answer.mentions]
+    return f"{pick(answer.lang).also_mentions.format(name=answer.mentioned)}\n" + "\n".join(lines)
+
+
 def named_body(answer: Answer) -> str:
     """The body, opened by the name of the actor it speaks of when its first sentence does not name it."""
     if not answer.about:
@@ -74,7 +83,8 @@ def plan_markdown(answer: Answer) -> str:
         parts = [yes, body]
     else:
         parts = [" ".join(p for p in (yes, body) if p)]
-    return "\n\n".join(part for part in (*parts, related_markdown(answer)) if part)
+    extras = (mentions_markdown(answer), related_markdown(answer))
+    return "\n\n".join(part for part in (*parts, *extras) if part)
 
 
 def choice_labels(sections: list[str]) -> list[str]:

@@ -23,6 +23,10 @@ class Draft:
     # comes from: shown after the answer as what the plan also says, never taken as holding what the question
     # specifically asks.
     related: list[tuple[str, Source]] = field(default_factory=list)
+    # An actor's or topic's answer: the other places the plan speaks of it (the sentence, its passage), and
+    # the name they are listed under ("Planen tar också upp Almi här:").
+    mentions: list[tuple[str, Source]] = field(default_factory=list)
+    mentioned: str = ""
     # Chosen by the plan's structure (a list, a section, steps), not by the ranking: its passages lead the
     # retrieved ones.
     structural: bool = False
@@ -30,6 +34,12 @@ class Draft:
     # (which may need its subject named): plain text, as the plan has them; "" when the strategy has none.
     best: str = ""
     opening: str = ""
+    evidence: tuple[int, ...] = ()  # the sentences the body quotes, when the ranking chose them
+
+    @property
+    def shown(self) -> str:
+        """What the reply shows as the answer: the body and the other places that speak of its subject."""
+        return "\n".join([self.body, *(text for text, _ in self.mentions)])
 
 
 def join(sentences: Iterable[Sentence]) -> str:

@@ -65,7 +65,7 @@ class Extractive:
         scores = self._preferences(query, ranking)
         order = [int(i) for i in np.argsort(-scores, kind="stable")[:CANDIDATES]]
         best = self._expanded(order[0])
-        chosen = self._around(best)
+        chosen = self._around(best, query.shown)
         chosen = self._with_close(chosen, order, scores, best)
         chosen = self._with_missing_words(query, chosen, order, scores, best)
         further = [] if self._settled(query, chosen) else self._further(order, scores, chosen)
@@ -75,7 +75,9 @@ class Extractive:
         related = [(self.sentences[i].text, cited[self.sentences[i].chunk]) for i in further]
         body = join(self.sentences[i] for i in chosen)
         texts = self.sentences[best].text, self.sentences[chosen[0]].text
-        return Draft(body, list(cited.values()), related, best=texts[0], opening=texts[1])
+        return Draft(
+            body, list(cited.values()), related, best=texts[0], opening=texts[1], evidence=tuple(chosen)
+        )
 
     def _settled(self, query: Query, chosen: list[int]) -> bool:
         """Whether the answer holds the facts the question asks for (a date, a number, a definition, and who
@@ -124,11 +126,16 @@ class Extractive:
                 scores[i] += FACT_BONUS
         return scores
 
-    def _around(self, best: int) -> list[int]:
+    def _around(self, best: int, shown: frozenset[int] = frozenset()) -> list[int]:
         """The best sentence with the one after and the one before it in the same passage, as room allows;
-        a heading brings the sentences under it, and a short passage comes whole."""
+        a heading brings the sentences under it, and a short passage comes whole. What an earlier part of
+        the message is answered with (`shown`) is not repeated."""
         sentence = self.sentences[best]
-        whole = [i for i in self.searcher.sentences_of(sentence.chunk) if self.sentences[i].kind != "heading"]
+        whole = [
+            i
+            for i in self.searcher.sentences_of(sentence.chunk)
+            if self.sentences[i].kind != "heading" and i not in shown
+        ]
         if whole and len(self.searcher.chunks[sentence.chunk].text) <= SHORT_PASSAGE_CHARS:
             after = whole[-1] + 1  # the paragraph may go on in the next chunk
             return whole + [after] if self._same_passage(best, after) else whole
@@ -137,6 +144,9 @@ class Extractive:
         wanted = HEADING_FOLLOWERS if sentence.kind == "heading" else 1
         following = best + 1
         while wanted and self._same_passage(best, following):
+            if following in shown:
+                following += 1
+                continue
             if length + len(self.sentences[following].text) > MAX_ANSWER_CHARS:
                 break
             chosen.append(following)
@@ -146,6 +156,7 @@ class Extractive:
         previous = best - 1
         if (
             sentence.kind != "heading"
+            and previous not in shown
             and self._same_passage(best, previous)
             and length + len(self.sentences[previous].text) <= MAX_ANSWER_CHARS
         ):

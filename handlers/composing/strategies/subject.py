@@ -11,11 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from handlers.composing.strategies import Draft, chunk_source, join, markdown_escape
+from handlers.composing.strategies import Draft, chunk_source, join
 from handlers.understanding.actors import Actor, ActorDirectory
 from handlers.understanding.analyser import Query
-from handlers.wording.render import label
-from handlers.wording.texts import pick
 from index.search import HybridSearcher
 from index.store import Sentence
 from index.text import content_tokens, fold, stem, tokens
@@ -153,15 +151,15 @@ class SubjectStrategy:
         """A word the whole plan is about ("kompetensförsörjningen"): it does not narrow a question."""
         return self.searcher.document_share(stem(word)) >= DOMAIN_SHARE
 
-    def actor(self, actor: Actor, vector: np.ndarray, lang: str) -> Draft:
+    def actor(self, actor: Actor, vector: np.ndarray) -> Draft:
         subject = Subject(actor.section, actor.short_name, actor.aliases, ACTOR_DESCRIPTION_CHARS)
-        return self._answer(subject, vector, lang)
+        return self._answer(subject, vector)
 
-    def topic(self, section: str, vector: np.ndarray, lang: str) -> Draft:
+    def topic(self, section: str, vector: np.ndarray) -> Draft:
         aliases = frozenset(alias for alias, name in self.actors.topics.items() if name == section)
         heading = section.rsplit(" > ", 1)[-1]
         name = heading[:1].lower() + heading[1:]
-        return self._answer(Subject(section, name, aliases, TOPIC_DESCRIPTION_CHARS), vector, lang)
+        return self._answer(Subject(section, name, aliases, TOPIC_DESCRIPTION_CHARS), vector)
 
     def card(self, section: str) -> Draft | None:
         """A short section quoted whole, alone: the plan's contact card answers how to get in touch."""
@@ -176,19 +174,15 @@ class SubjectStrategy:
         ]
         return Draft(join(sentences), [chunk_source(self.searcher, chunks[0])], structural=True)
 
-    def _answer(self, subject: Subject, vector: np.ndarray, lang: str) -> Draft:
+    def _answer(self, subject: Subject, vector: np.ndarray) -> Draft:
         """The subject's own section, then the other places the plan speaks of it, each with its source."""
         described, first_chunk = self.subjects.description(subject)
-        body = join(described)
         opening = described[0].text if described else ""
         cited = [chunk_source(self.searcher, first_chunk)]
-        lines = []
+        mentions = []
         for mention in self.subjects.mentions(subject, vector):
             where = chunk_source(self.searcher, mention.chunk, mention.score)
-            quote = " ".join(markdown_escape(self.sentences[i].text) for i in mention.sentences)
-            lines.append(f"- {quote} ({label(where)})")
+            mentions.append((" ".join(self.sentences[i].text for i in mention.sentences), where))
             cited.append(where)
-        if lines:
-            also = pick(lang).also_mentions.format(name=subject.name)
-            body = f"{body}\n\n{also}\n" + "\n".join(lines)
-        return Draft(body, cited, structural=True, opening=opening)
+        body = join(described)
+        return Draft(body, cited, structural=True, opening=opening, mentions=mentions, mentioned=subject.name)
