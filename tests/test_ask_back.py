@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from handlers.composing.composer import ASK_BACK_GAP, standout
+from handlers.composing.composer import ASK_BACK_GAP
+from handlers.composing.strategies import spread
 from handlers.model.answer import ANSWERED, DECLINED
 from handlers.model.context import Context
 from handlers.understanding.dialogue import chosen_section
 from handlers.wording.render import answer_json, choice_labels, markdown
-from index.search import Ranking
 
 CHOICES = ["Aktörer > Almi", "A > Insatsområden", "B > Insatsområden"]
 
@@ -51,15 +51,18 @@ def test_stored_context_keeps_the_choices_and_old_state_reads() -> None:
     assert len(Context.from_dict({"choices": [str(n) for n in range(50)]}).choices) == 3
 
 
-def ranking(scores: list[float]) -> Ranking:
-    array = np.asarray(scores, dtype=np.float32)
-    return Ranking([], array, array, np.zeros(1), np.zeros(1))
-
-
 def test_unsure_when_the_best_sentence_hardly_stands_out_from_the_fifth() -> None:
-    assert standout(ranking([3.0, 2.95, 2.9, 2.9, 3.0 - ASK_BACK_GAP / 2, 0.1])) < ASK_BACK_GAP
-    assert standout(ranking([3.0, 2.95, 2.9, 2.9, 3.0 - ASK_BACK_GAP * 2, 0.1])) > ASK_BACK_GAP
-    assert standout(ranking([3.0, 2.99])) == float("inf")  # too few sentences to say
+    assert spread(np.array([3.0, 2.95, 2.9, 2.9, 3.0 - ASK_BACK_GAP / 2, 0.1])) < ASK_BACK_GAP
+    assert spread(np.array([3.0, 2.95, 2.9, 2.9, 3.0 - ASK_BACK_GAP * 2, 0.1])) > ASK_BACK_GAP
+    assert spread(np.array([3.0, 2.99])) == float("inf")  # too few sentences to say
+
+
+def test_a_sentence_that_defines_the_term_asked_about_is_a_clear_answer(real_qa) -> None:
+    # Many sentences speak of "kompetensförsörjning"; the one that says what it is stands out for a
+    # definition question once that is weighed in, so the bot answers instead of asking back.
+    for question in ("Vad betyder kompetensförsörjning?", "kompetensförsörjning betyder?"):
+        answer = real_qa.answer(question)
+        assert answer.answered and "matchar arbetsgivar" in answer.body
 
 
 def test_the_real_engine_asks_back_and_a_choice_answers(real_qa) -> None:

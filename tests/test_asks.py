@@ -293,6 +293,9 @@ def test_every_kind_is_exercised():
             "telefonnummer",
             "arbetsformedlingen lindesberg",
         ),
+        # "om man har frågor" is a condition ("if one has questions"), not whom the number is for
+        ("vilket telefonnummer har regionen om man har frågor om planen", "sv", "telefonnummer", ""),
+        ("Vilket telefonnummer ska jag ringa om jag vill veta mer om Almi?", "sv", "telefonnummer", "Almi"),
     ],
 )
 def test_phrase_and_subject(question, lang, phrase, subject):

@@ -486,3 +486,15 @@ def test_a_keyword_the_answer_lacks_brings_its_sentence_from_the_same_passage(re
     answer = real_qa.answer("exempel projektägare regionen")
     assert answer.body.split("\n\n")[0].startswith("Vissa utvecklingssatsningar")
     assert "Två exempel" in answer.body.split("\n\n")[0]
+
+
+def test_an_answer_goes_on_into_a_sentence_that_points_back_into_it(real_qa) -> None:
+    # "I dessa fall vore det önskvärt …" continues "För företag utan stödresurser …": the remedy follows.
+    extract = real_qa.composer.extract
+    texts = [s.text for s in extract.sentences]
+    problem = next(i for i, t in enumerate(texts) if t.startswith("För företag utan stödresurser"))
+    assert texts[problem + 1].startswith("I dessa fall")
+    assert extract._continued([problem], frozenset()) == [problem, problem + 1]
+    assert extract._continued([problem], frozenset({problem + 1})) == [problem]  # shown by an earlier part
+    plain = next(i for i, t in enumerate(texts) if t.startswith("Almi erbjuder lån"))
+    assert extract._continued([plain], frozenset()) == [plain]

@@ -103,6 +103,27 @@ def test_a_question_with_a_subject_of_its_own_does_not_lean_on_the_situation(ana
     assert not analyse("Vi ska gå på Fredagsakademin. Blir det snö i Örebro på fredag?").leans_on_situation
 
 
+def test_where_to_turn_after_a_situation_asks_who_helps_not_for_the_phone_number(analyse) -> None:
+    told = analyse("Vi är ett litet företag utan HR-avdelning. Vart kan vi vända oss?")
+    assert told.ask is None and told.asks_who
+    alone = analyse("Vart vänder jag mig med frågor om planen?")
+    assert alone.ask is not None and alone.ask.asks_contact and not alone.asks_who
+
+
+@pytest.mark.parametrize(
+    ("question", "term"),
+    [
+        ("kompetensförsörjning betyder?", "kompetensförsörjning"),
+        ("validering definition", "validering"),
+        ("definition av APL", "APL"),
+        ("Vad är APL för något?", "APL"),
+        ("Vad gör Almi?", ""),
+    ],
+)
+def test_a_definition_asked_as_a_keyword_query_names_its_term(analyse, question, term) -> None:
+    assert analyse(question).defines == term
+
+
 def test_english_is_not_normalised_and_swedish_is(analyse) -> None:
     assert analyse("Action areas for employers?").lang == "en"
     assert analyse("Action areas for employers?").text == "Action areas for employers?"

@@ -37,13 +37,12 @@ W_MEMORY = 1.0
 # A partial answer shows what the plan says about the subject only when that evidence is this good.
 PARTIAL_MIN_SCORE = 1.0
 # Asking back: when the best sentence stands out from the fifth best by less than this (fused-score units,
-# the corpus's vote included), the ranker has no clear answer. Calibrated on the corpus, each batch answered
-# with the memory of the others (`bot.py eval --ask-back-curve`, docs/ask-back.md): below 0.3 the lead held
-# the answer for 12 of 67 answered questions, above it for 71 %; 12 off-topic questions that got plan text
-# fall below it too. At 0.4 the band [0.3, 0.4) still held it for only 28 %, but the short questions of the
-# realistic development set were asked back one in six.
+# the corpus's vote and what the question asks for included: Draft.standout), the ranker has no clear
+# answer. Calibrated on the corpus, each batch answered with the memory of the others (`bot.py eval
+# --ask-back-curve`, docs/ask-back.md): below 0.3 the lead held the answer for 13 of 71 answered questions;
+# 11 off-topic questions that got plan text fall below it too. At 0.4 the band [0.3, 0.4) still held it for
+# only 26 %, but the short questions of the realistic development set were asked back one in six.
 ASK_BACK_GAP = 0.3
-ASK_BACK_RANK = 5  # the gap is measured to this sentence
 # A later part of a message that asks several things is answered from its own evidence: the sentences an
 # earlier part's answer shows drop by this much (fused-score units, more than the spread of the best ones).
 SHOWN_PENALTY = 2.0
@@ -97,7 +96,7 @@ class Composer:
         draft, actor = self._draft(query, vector, ranking, route)
         if query.ask is not None and not query.ask.satisfied_by(draft.shown):
             return self._partial(query, texts, retrieved, draft, judged)
-        if may_ask_back and not draft.structural and standout(ranking) < self.ask_back_gap:
+        if may_ask_back and draft.standout < self.ask_back_gap:
             return self._ask_back(query, texts, retrieved, ranking)
         context = self._context(query, draft, actor, route)
         return Answer(
@@ -117,6 +116,13 @@ class Composer:
             evidence=draft.evidence,
             about=self.verdicts.about(draft.opening, draft.cited[0].section),
         )
+
+    def standout(self, query: Query, vector: np.ndarray, ranking: Ranking) -> float:
+        """How far the best evidence stands out for a question answered from `ranking` by the plain
+        extract (what asking back is decided on; a structural answer never asks back)."""
+        bonus = W_MEMORY * self.memory.vote(vector)
+        bonus[list(query.shown)] -= SHOWN_PENALTY
+        return self.extract.standout(query, self.searcher.with_bonus(ranking, bonus))
 
     def judge(self, query: Query, ranking: Ranking, route: Route | None = None) -> Evidence:
         """Whether the plan answers the question (see handlers/composing/answerability.py)."""
@@ -225,16 +231,6 @@ class Composer:
             return []
         named = [a.name for a in self.actors.find(draft.shown)]
         return self.suggester.suggest([s.section for s in draft.cited], named)
-
-
-def standout(ranking: Ranking) -> float:
-    """How far the best sentence stands out: its lead over the fifth best (ASK_BACK_GAP), with the corpus's
-    vote included when `ranking` has it. Infinite when there are too few sentences to say."""
-    scores = ranking.sentence_scores
-    if len(scores) < ASK_BACK_RANK:
-        return float("inf")
-    best = np.partition(scores, len(scores) - ASK_BACK_RANK)[-ASK_BACK_RANK:]  # the five highest
-    return float(best.max() - best.min())
 
 
 def _quotes(draft: Draft) -> list[Quote]:

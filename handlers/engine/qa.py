@@ -23,7 +23,7 @@ from functools import partial
 import numpy as np
 
 from handlers.composing.answerability import Evidence
-from handlers.composing.composer import Composer, standout
+from handlers.composing.composer import Composer
 from handlers.composing.memory import Memory
 from handlers.composing.parts import combine
 from handlers.composing.suggestions import Suggester
@@ -243,12 +243,12 @@ class QA:
 
     def standout(self, question: str) -> float:
         """How far the best sentence stands out for a question, as the composer measures it before asking
-        back (composing/composer.standout), for `eval --ask-back-curve`."""
+        back (Composer.standout), for `eval --ask-back-curve`."""
         query = self.analyser.analyse(question)
         vectors = self._vectors(query)
         vector = mix(query, vectors)
         ranking, _ = self._rankings(query, vectors, vector)
-        return standout(self.searcher.with_bonus(ranking, self.composer.memory.vote(vector)))
+        return self.composer.standout(query, vector, ranking)
 
     def embed_questions(self, questions: list[str]) -> np.ndarray:
         """Questions' vectors as the engine searches with them (analysed, then embedded in one call)."""

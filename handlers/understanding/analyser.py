@@ -45,7 +45,10 @@ QUESTION_WORD = re.compile(
 # "Vad är APL för något?", "Vad betyder kompetensförsörjning?", "What does YH stand for?": one term defined.
 DEFINITION = re.compile(
     r"\b(?:vad (?:är|betyder|innebär|menas med|står)|what(?:'s| is| are| does))\s+(?:en |ett |an |a |the )?"
-    r"(?P<term>[^\W\d_][\w-]{1,40})(?:\s+(?:för (?:något|nåt|för)?|egentligen|mean|stand for))*\s*\??\s*$",
+    r"(?P<term>[^\W\d_][\w-]{1,40})(?:\s+(?:för (?:något|nåt|för)?|egentligen|mean|stand for))*\s*\??\s*$"
+    # typed as a keyword query: "kompetensförsörjning betyder?", "validering definition", "definition of APL"
+    r"|^\s*(?P<keyword>[^\W\d_][\w-]{1,40})\s+(?:betyder|innebär|definition|definieras|means|meaning)"
+    r"\s*\??\s*$|^\s*(?:definition(?:en)? (?:av|på|of)|define)\s+(?P<defined>[^\W\d_][\w-]{1,40})\s*\??\s*$",
     re.IGNORECASE,
 )
 
@@ -171,6 +174,10 @@ class Analyser:
         terms = self._without_title(terms, f"{question} {translation.swedish if translation else ''}")
         topic_words = f"{question} {' '.join(terms.words)}"
         topic = None if resolved.actors else self.actors.topic(topic_words)
+        ask = year_ask(question, lang, self._years) or find_ask(question, lang)
+        # "Vart kan vi vända oss?" after a situation asks who helps with it, as the plan says, not for the
+        # region's phone number: an actor answers.
+        helper = bool(situation) and ask is not None and ask.asks_where_to_turn
         return Query(
             original=original,
             text=text,
@@ -184,11 +191,11 @@ class Analyser:
             translation=translation,
             expansion=expansion,
             terms=terms,
-            ask=year_ask(question, lang, self._years) or find_ask(question, lang),
-            defines=(match.group("term") if (match := DEFINITION.search(question)) else ""),
+            ask=None if helper else ask,
+            defines=_defined(question),
             chapter=self._chapter(question, translation),
             kind_asked=_kind_asked(question),
-            asks_who=WHO.search(question) is not None,
+            asks_who=helper or WHO.search(question) is not None,
             leans_on_situation=bool(situation)
             and (
                 refers_back(tokens(asked))
@@ -234,6 +241,12 @@ class Analyser:
 def _yes_no(question: str) -> bool:
     open_question = ASKING_WORD.search(question) or re.search(r"\b(?:när|when|where)\b", question, re.I)
     return YES_NO.match(question) is not None and open_question is None
+
+
+def _defined(question: str) -> str:
+    """The term a definition question asks about, or ""."""
+    match = DEFINITION.search(question)
+    return next((term for term in match.groups() if term), "") if match else ""
 
 
 def _kind_asked(question: str) -> str:

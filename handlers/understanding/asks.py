@@ -164,6 +164,9 @@ SUBJECT_STOPS = frozenset(
     so far""".split()
 )
 PRONOUNS = frozenset("det den dem dessa detta de dom it that them this these those there".split())
+# A phrase that opens with a clause's subject is a clause, not a noun phrase: "om man har frågor om …" is
+# "if one has questions", not what the number is for.
+CLAUSE_SUBJECTS = frozenset("man jag vi du ni han hon we you he she they one".split())
 DANGLING = PREPOSITIONS | {"och", "and", "the", "a", "an"}
 NAME_TAILS = frozenset("lan lans kommun kommuns universitet".split())
 
@@ -203,6 +206,8 @@ def _words(text: str, folded: str, position: int) -> list[tuple[str, str]]:
 
 def _phrase(words: list[tuple[str, str]]) -> str:
     """A noun phrase from the start of `words`, up to a word that begins something else."""
+    if words and words[0][1] in CLAUSE_SUBJECTS:
+        return ""
     taken: list[str] = []
     for i, (written, key) in enumerate(words):
         relative_time = key == "i" and i + 1 < len(words) and words[i + 1][1] in ("ar", "host", "var")

@@ -60,6 +60,10 @@ class Ask:
     def asks_contact(self) -> bool:
         return self.kind == "person" and CONTACT_PHRASE.search(fold_chars(self.phrase)) is not None
 
+    @property
+    def asks_where_to_turn(self) -> bool:
+        return self.asks_contact and TURN_TO.search(fold_chars(self.phrase)) is not None
+
     def satisfied_by(self, text: str, passage: str = "") -> bool:
         """Does an answer text (the plan's sentences) hold this kind of fact? `passage`: the text around it,
         which may name whom a contact is for ("Region Örebro län" above "Telefonnummer: 019-…")."""
@@ -137,6 +141,8 @@ ROLE_HEADS = (
 CONTACT_PHRASE = re.compile(
     r"telefon|phone|post|mejl|mail|kontakta|kontaktuppgift|contact(?! ?person)|touch|hold of|fa tag|vand"
 )
+# Where to turn, no contact detail named ("Vart kan vi vända oss?"): after a situation, who helps with it.
+TURN_TO = re.compile(r"\bvand|\bturn to\b")
 PHONE = re.compile(r"(?:\+46|\b0)\d{1,3}[-\s]?\d{2,3}(?:[\s-]?\d{2}){1,3}\b")
 # A lookahead, so pairs overlap: "Kontakta Anna Berg" yields "Kontakta Anna" and "Anna Berg".
 NAME = re.compile(r"\b(?=([A-ZÅÄÖÉ][a-zåäöéü]+(?:-[A-ZÅÄÖÉ][a-zåäöéü]+)?) ([A-ZÅÄÖÉ][a-zåäöéü]+)\b)")

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from handlers.model.answer import Source
 from handlers.wording.render import markdown_escape
 from index.search import Hit, HybridSearcher
@@ -35,11 +37,26 @@ class Draft:
     best: str = ""
     opening: str = ""
     evidence: tuple[int, ...] = ()  # the sentences the body quotes, when the ranking chose them
+    # How far the best evidence stands out from the rest (fused-score units, see spread()): chosen by the
+    # plan's structure, an answer is as clear as it gets.
+    standout: float = float("inf")
 
     @property
     def shown(self) -> str:
         """What the reply shows as the answer: the body and the other places that speak of its subject."""
         return "\n".join([self.body, *(text for text, _ in self.mentions)])
+
+
+ASK_BACK_RANK = 5  # how far the best sentence stands out is measured to this one
+
+
+def spread(scores: np.ndarray) -> float:
+    """How far the best sentence stands out: its lead over the fifth best (composer.ASK_BACK_GAP), infinite
+    when there are too few sentences to say."""
+    if len(scores) < ASK_BACK_RANK:
+        return float("inf")
+    best = np.partition(scores, len(scores) - ASK_BACK_RANK)[-ASK_BACK_RANK:]  # the five highest
+    return float(best.max() - best.min())
 
 
 def join(sentences: Iterable[Sentence]) -> str:

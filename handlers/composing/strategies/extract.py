@@ -13,7 +13,7 @@ import re
 
 import numpy as np
 
-from handlers.composing.strategies import Draft, join, source
+from handlers.composing.strategies import Draft, join, source, spread
 from handlers.understanding.analyser import Query
 from index.search import Hit, HybridSearcher, Ranking
 from index.store import Sentence
@@ -40,6 +40,8 @@ FACT_BONUS = 0.3  # holds the fact asked for: a number for "how many", a definit
 # sentence that has it wins over a somewhat closer one that does not.
 ASK_BONUS = 1.0
 FACT_PASSAGES = 3  # the best passages whose every sentence is looked at for the fact asked
+# A sentence that opens by pointing back ("I dessa fall …", "Detta gör …") goes on with the one before it.
+POINTS_BACK = frozenset("detta dessa denna sadan sadant sadana".split())  # folded
 DEFINING_VERBS = ("ar", "innebar", "betyder")  # "Validering är …", folded like the sentence it opens
 DEFINING_PHRASE = "(?:handlar (?:i grunden )?om|innebar|definieras|avses)"  # folded, after the term
 
@@ -65,7 +67,7 @@ class Extractive:
         scores = self._preferences(query, ranking)
         order = [int(i) for i in np.argsort(-scores, kind="stable")[:CANDIDATES]]
         best = self._expanded(order[0])
-        chosen = self._around(best, query.shown)
+        chosen = self._continued(self._around(best, query.shown), query.shown)
         chosen = self._with_close(chosen, order, scores, best)
         chosen = self._with_missing_words(query, chosen, order, scores, best)
         further = [] if self._settled(query, chosen) else self._further(order, scores, chosen)
@@ -76,8 +78,19 @@ class Extractive:
         body = join(self.sentences[i] for i in chosen)
         texts = self.sentences[best].text, self.sentences[chosen[0]].text
         return Draft(
-            body, list(cited.values()), related, best=texts[0], opening=texts[1], evidence=tuple(chosen)
+            body,
+            list(cited.values()),
+            related,
+            best=texts[0],
+            opening=texts[1],
+            evidence=tuple(chosen),
+            standout=spread(scores),
         )
+
+    def standout(self, query: Query, ranking: Ranking) -> float:
+        """How far the best sentence stands out once what the question asks for is weighed in (a sentence
+        that defines the term asked about, holds the figure asked for, names the actor asked about)."""
+        return spread(self._preferences(query, ranking))
 
     def _settled(self, query: Query, chosen: list[int]) -> bool:
         """Whether the answer holds the facts the question asks for (a date, a number, a definition, and who
@@ -161,6 +174,22 @@ class Extractive:
             and length + len(self.sentences[previous].text) <= MAX_ANSWER_CHARS
         ):
             chosen.insert(0, previous)
+        return chosen
+
+    def _continued(self, chosen: list[int], shown: frozenset[int]) -> list[int]:
+        """The chosen sentences with the ones after them that point back into them ("I dessa fall vore det
+        önskvärt …"), as room allows: the thought goes on there, often to what it comes to."""
+        length = sum(len(self.sentences[i].text) + 1 for i in chosen)
+        following = chosen[-1] + 1
+        while (
+            following not in shown
+            and self._same_passage(chosen[-1], following)
+            and POINTS_BACK & set(tokens(self.sentences[following].text)[:3])
+            and length + len(self.sentences[following].text) <= MAX_ANSWER_CHARS
+        ):
+            chosen = [*chosen, following]
+            length += len(self.sentences[following].text) + 1
+            following += 1
         return chosen
 
     def _with_close(self, chosen: list[int], order: list[int], scores: np.ndarray, best: int) -> list[int]:
