@@ -99,6 +99,12 @@ def _parser() -> argparse.ArgumentParser:
         help="visa kalibreringen av motfrågan (”Menar du …?”) på korpusen, varje omgång med de andras minne",
     )
     evaluate.add_argument(
+        "--scope-curve",
+        action="store_true",
+        help="anpassa och visa beslutet om frågan gäller planen (poäng och korpusens närmaste frågor), "
+        "varje omgång med de andras minne",
+    )
+    evaluate.add_argument(
         "--corpus-cv",
         action="store_true",
         help="utvärdera på korpusen (knowledge/corpus), varje omgång med de andra omgångarnas minne",
@@ -265,6 +271,11 @@ def cmd_eval(config: Config, args: argparse.Namespace) -> int:
     if args.ask_back_curve:
         calibration = _quality("calibration")
         for line in calibration.curve(calibration.measure(qa, config.corpus_dir)):
+            print(line)
+        return 0
+    if args.scope_curve:
+        calibration = _quality("calibration")
+        for line in calibration.scope_curve(calibration.scope_points(qa, config.corpus_dir)):
             print(line)
         return 0
     # Variants drawn afresh each run (a fixed variant could be fixed by hand); the seed printed repeats them.

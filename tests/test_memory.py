@@ -85,6 +85,26 @@ def test_the_memory_is_stored_and_built_again_only_when_something_changed(tmp_pa
 
 def test_an_empty_memory_votes_for_nothing() -> None:
     assert not Memory.empty(3, 4).vote(np.ones(4, dtype=np.float32)).any()
+    assert Memory.empty(3, 4).in_scope_share(np.ones(4, dtype=np.float32)) is None
+
+
+def test_the_nearest_questions_say_how_much_a_question_is_about_the_plan(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path / "corpus", ROWS)
+    memory = Memory.load_or_build(tmp_path, corpus, SENTENCES, 4, Embeddings(), "i1")
+    assert list(memory.scope_in) == [True, True, False]  # every question, the off-topic one too
+    near_the_bus = memory.in_scope_share(np.array([0.0, 0.0, 1.0, 0.0], dtype=np.float32))
+    near_almi = memory.in_scope_share(np.array([1.0, 0.0, 0.0, 0.0], dtype=np.float32))
+    assert near_the_bus is not None and near_the_bus < 0.01
+    assert near_almi is not None and near_almi > 0.99
+    stored = Memory.load_or_build(tmp_path, corpus, SENTENCES, 4, Embeddings(), "i1")  # read back
+    assert np.array_equal(stored.scope_in, memory.scope_in)
+    assert np.array_equal(stored.scope_vectors, memory.scope_vectors)
+
+
+def test_without_off_topic_questions_the_neighbours_say_nothing(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path / "corpus", ROWS[:2])
+    memory = Memory.load_or_build(tmp_path, corpus, SENTENCES, 4, Embeddings(), "i1")
+    assert memory.in_scope_share(np.array([1.0, 0.0, 0.0, 0.0], dtype=np.float32)) is None
 
 
 def test_the_real_memory_remembers_the_corpus(real_qa) -> None:
@@ -110,8 +130,11 @@ def test_held_out_figures_use_only_the_other_batches_memory(real_qa, tmp_path: P
     for name, row in rows.items():
         (tmp_path / f"{name}.jsonl").write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
     kept = real_qa.composer.memory
-    sizes = [len(real_qa.composer.memory.vectors) for _ in held_out(real_qa, tmp_path)]
-    assert sizes == [0, 1]  # b1 asked with b2's memory (no gold), b2 with b1's (one question)
+    sizes = [
+        (len(real_qa.composer.memory.vectors), len(real_qa.composer.memory.scope_in))
+        for _ in held_out(real_qa, tmp_path)
+    ]
+    assert sizes == [(0, 1), (1, 1)]  # b1 asked with b2's memory (off topic), b2 with b1's (one question)
     assert real_qa.composer.memory is kept
     results = cross_validated(real_qa, tmp_path)
     assert [(r.case.id, r.case.in_scope, r.answer.answered) for r in results] == [

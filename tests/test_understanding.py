@@ -170,6 +170,9 @@ ENGLISH = [
         ["confederation", "swedish", "enterprise"],
         "Aktörer > Svenskt Näringsliv och bransch- och arbetsgivarorganisationer**",
         id="confederation",
+        # Its nearest corpus questions were written off topic ("What's the average salary for an engineer in
+        # Sweden?", "Tell me a joke about Swedish bureaucracy"): the neighbours' share 0.18 declines it.
+        marks=pytest.mark.xfail(strict=True, reason="declined: neighbours' share 0.18 (score 0.41)"),
     ),
     pytest.param(
         "Why do hospitals and elderly homes face a double squeeze?",

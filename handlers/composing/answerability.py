@@ -12,6 +12,11 @@
 
 The weights and the threshold were chosen on the realistic development sets; `bot.py eval --curve` prints
 the trade-off (in-scope questions declined against off-topic questions answered) for any threshold.
+
+- Neighbours: the share of the nearest corpus questions that are about the plan (composing/memory.py). The
+  words and meaning of a near miss ("Vad tjänar en undersköterska i Örebro?") are the plan's; the questions
+  nearest it were written off topic. With a corpus, the decision is a logistic regression of the score
+  above and this share, fitted on the corpus with each batch held out (`bot.py eval --scope-curve`).
 """
 
 from __future__ import annotations
@@ -44,6 +49,17 @@ W_CHAPTER = 3.0  # "… i förordet?": a question about the document itself, wha
 # subjects are left to the specific-ask check (handlers/understanding/asks.py), which declines or
 # answers partially.
 THRESHOLD = -0.25
+# With the corpus's neighbours: logit = SCOPE_W_SCORE * score + SCOPE_W_SHARE * share + SCOPE_BIAS, fitted by
+# `bot.py eval --scope-curve` (logistic regression, in scope against off topic, on the corpus: 1,080 questions
+# about the plan, 270 near misses and 100 off-topic messages of other kinds, each share taken from the other
+# batches only). A question is answered when its logit reaches SCOPE_THRESHOLD and its score SCOPE_FLOOR: the
+# neighbours know the off-topic kinds the corpus has, the score the plan's words and meaning whatever was
+# asked. Chosen from the curve that command prints (docs/answerability.md).
+SCOPE_W_SCORE = 0.579
+SCOPE_W_SHARE = 6.790
+SCOPE_BIAS = -4.405
+SCOPE_THRESHOLD = -1.0
+SCOPE_FLOOR = -1.0
 
 
 @dataclass(frozen=True)
@@ -53,22 +69,39 @@ class Evidence:
     standout: float  # the best sentence's cosine in standard deviations above the question's mean
     agreement: float  # 1.0 when the best dense passage is among the best lexical ones
     score: float
+    in_scope_share: float | None = None  # of the nearest corpus questions (None without a corpus)
+
+    @property
+    def scope(self) -> float | None:
+        """The logit that the question is about the plan, from the score and the corpus's neighbours."""
+        if self.in_scope_share is None:
+            return None
+        return SCOPE_W_SCORE * self.score + SCOPE_W_SHARE * self.in_scope_share + SCOPE_BIAS
 
     @property
     def answerable(self) -> bool:
-        return self.score >= THRESHOLD
+        scope = self.scope
+        if scope is None:  # no corpus to compare with: the score alone
+            return self.score >= THRESHOLD
+        return self.score >= SCOPE_FLOOR and scope >= SCOPE_THRESHOLD
 
 
 def evidence(
-    ranking: Ranking, terms: QueryTerms, lang: str, structural: bool = False, chapter: bool = False
+    ranking: Ranking,
+    terms: QueryTerms,
+    lang: str,
+    structural: bool = False,
+    chapter: bool = False,
+    in_scope_share: float | None = None,
 ) -> Evidence:
     """`structural`: the question names a part of the plan's structure (a heading with a list, an actor's
     role), which is evidence of its own that it is about the plan; `chapter`: it points into one of the
-    plan's chapters ("Vem har undertecknat förordet?"), which leaves no doubt."""
+    plan's chapters ("Vem har undertecknat förordet?"), which leaves no doubt; `in_scope_share`: of the
+    nearest corpus questions (composing/memory.py)."""
     cosines = ranking.chunk_cosines
     best = float(cosines.max()) if len(cosines) else 0.0
     if not terms.terms:  # no word that means anything ("a", "What about it?" with nothing before it)
-        return Evidence(best, 0.0, 0.0, 0.0, float("-inf"))
+        return Evidence(best, 0.0, 0.0, 0.0, float("-inf"), in_scope_share)
     dense_top = set(np.argsort(-cosines)[:AGREEMENT_DEPTH].tolist())
     lexical = ranking.chunk_lexical
     lexical_top = {i for i in np.argsort(-lexical)[:AGREEMENT_DEPTH].tolist() if lexical[i] > 0}
@@ -83,4 +116,4 @@ def evidence(
         + (W_STRUCTURE if structural else 0.0)
         + (W_CHAPTER if chapter else 0.0)
     )
-    return Evidence(best, terms.coverage, standout, agreement, score)
+    return Evidence(best, terms.coverage, standout, agreement, score, in_scope_share)

@@ -90,9 +90,11 @@ class Composer:
         ranking = self.searcher.with_bonus(ranking, bonus)
         retrieved = [source(h) for h in ranking.hits[:RETRIEVED_K]]
         route = self._route(query)
-        judged = self.judge(query, judged_on or ranking, route)
+        judged = self.judge(query, vector, judged_on or ranking, route)
         if not judged.answerable:
-            return self._decline(query, texts, retrieved)
+            # Another region's plan asked about: say whose plan this is, whatever declined it.
+            other = query.ask is not None and query.ask.about_another_plan
+            return self._decline(query, texts, retrieved, query.ask.note(texts) if other else "")
         draft, actor = self._draft(query, vector, ranking, route)
         if query.ask is not None and not query.ask.satisfied_by(draft.shown):
             return self._partial(query, texts, retrieved, draft, judged)
@@ -124,11 +126,14 @@ class Composer:
         bonus[list(query.shown)] -= SHOWN_PENALTY
         return self.extract.standout(query, self.searcher.with_bonus(ranking, bonus))
 
-    def judge(self, query: Query, ranking: Ranking, route: Route | None = None) -> Evidence:
+    def judge(
+        self, query: Query, vector: np.ndarray, ranking: Ranking, route: Route | None = None
+    ) -> Evidence:
         """Whether the plan answers the question (see handlers/composing/answerability.py)."""
         route = route or self._route(query)
         structural = route.actor is not None or route.structural is not None
-        return evidence(ranking, query.terms, query.lang, structural, bool(query.chapter))
+        share = self.memory.in_scope_share(vector)
+        return evidence(ranking, query.terms, query.lang, structural, bool(query.chapter), share)
 
     def _route(self, query: Query) -> Route:
         """What the question's structure asks for, found once: an actor's role, a list of the plan's."""

@@ -11,6 +11,11 @@ writers' batches: the best sentence of the engine's preferences holds the answer
 vote added (weight 1; the composer adds it to the ranking's sentence scores, W_MEMORY) 0.600. In use every
 batch counts, so a question about any part of the plan finds neighbours from the batch that focused on it.
 
+The corpus's off-topic questions are remembered too: `in_scope_share` is the weight (the same softmax) of a
+new question's nearest corpus questions that are about the plan. Near-miss questions the plan does not answer
+("Vad blir det för väder på Fredagsakademin?", "Vad tjänar en undersköterska i Örebro?") lie close to those
+written off topic, in words the plan shares; handlers/composing/answerability.py weighs it in.
+
 Built once per index (as the checked follow-up questions are) and stored beside it: `memory.npz`, keyed by
 the corpus's and the index's identity.
 """
@@ -23,7 +28,7 @@ import logging
 import os
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +51,20 @@ class Memory:
     offsets: np.ndarray  # question i's sentences are sentence_ids[offsets[i]:offsets[i + 1]]
     sentence_ids: np.ndarray
     sentences: int  # how many sentences the index has
+    # Every corpus question, off topic too, and whether it is about the plan.
+    scope_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    scope_in: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+
+    def in_scope_share(self, vector: np.ndarray) -> float | None:
+        """The weight of the nearest corpus questions that are about the plan (0 to 1); None without a
+        corpus that has questions of both kinds."""
+        if not len(self.scope_in) or self.scope_in.all() or not self.scope_in.any():
+            return None
+        cosines = self.scope_vectors @ vector
+        k = min(NEIGHBOURS, len(cosines))
+        nearest = np.argpartition(-cosines, k - 1)[:k]
+        weights = np.exp((cosines[nearest] - cosines[nearest].max()) / TEMPERATURE)
+        return float((weights * self.scope_in[nearest]).sum() / weights.sum())
 
     def vote(self, vector: np.ndarray) -> np.ndarray:
         """Per stored sentence: the share of the nearest corpus questions' weight it answers (0 to 1)."""
@@ -64,7 +83,8 @@ class Memory:
     @classmethod
     def empty(cls, sentences: int, dimension: int) -> Memory:
         no_vectors = np.zeros((0, dimension), np.float32)
-        return cls(no_vectors, np.zeros(1, np.int64), np.zeros(0, np.int64), sentences)
+        no_ids = np.zeros(0, np.int64)
+        return cls(no_vectors, np.zeros(1, np.int64), no_ids, sentences, no_vectors, np.zeros(0, bool))
 
     @classmethod
     def load_or_build(
@@ -84,11 +104,17 @@ class Memory:
         try:
             with np.load(path) as stored:
                 if str(stored["key"]) == key and int(stored["sentences"]) == len(sentences):
-                    return cls(stored["vectors"], stored["offsets"], stored["sentence_ids"], len(sentences))
+                    arrays = [stored[name] for name in ("vectors", "offsets", "sentence_ids")]
+                    scope = [stored[name] for name in ("scope_vectors", "scope_in")]
+                    return cls(*arrays, len(sentences), *scope)
         except (OSError, KeyError, ValueError):
             pass
         memory = cls.build(rows, sentences, dimension, embed)
-        log.info("Minne av korpusen: %d frågor med belägg", len(memory.vectors))
+        log.info(
+            "Minne av korpusen: %d frågor med belägg, %d utanför planen",
+            len(memory.vectors),
+            int((~memory.scope_in).sum()),
+        )
         # Written under a temporary name, then renamed: two processes loading one new index never read half.
         temporary = path.with_name(f".{path.stem}.{os.getpid()}.npz")
         try:
@@ -99,6 +125,8 @@ class Memory:
                 vectors=memory.vectors,
                 offsets=memory.offsets,
                 sentence_ids=memory.sentence_ids,
+                scope_vectors=memory.scope_vectors,
+                scope_in=memory.scope_in,
             )
             os.replace(temporary, path)
         except OSError as error:  # a read-only index still works; the memory is built again next start
@@ -113,16 +141,19 @@ class Memory:
         dimension: int,
         embed: Callable[[list[str]], np.ndarray],
     ) -> Memory:
-        plain = [_plain(s.text) for s in sentences]
-        anchored = [(row["q"], anchor(row.get("gold", []), plain)) for row in rows]
-        anchored = [(question, ids) for question, ids in anchored if ids]
-        if not anchored:
+        """From corpus rows (in scope with gold, and off topic): every question embedded once."""
+        if not rows:
             return cls.empty(len(sentences), dimension)
-        vectors = np.asarray(embed([question for question, _ in anchored]), dtype=np.float32)
+        plain = [_plain(s.text) for s in sentences]
+        scope_vectors = np.asarray(embed([row["q"] for row in rows]), dtype=np.float32).reshape(-1, dimension)
+        scope_in = np.asarray([_in_scope(row) for row in rows], dtype=bool)
+        anchored = [(i, anchor(row.get("gold", []), plain)) for i, row in enumerate(rows) if _in_scope(row)]
+        anchored = [(i, ids) for i, ids in anchored if ids]
         lengths = [len(ids) for _, ids in anchored]
         offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
         ids = np.asarray([i for _, found in anchored for i in found], dtype=np.int64)
-        return cls(vectors, offsets, ids, len(sentences))
+        vectors = scope_vectors[[i for i, _ in anchored]].reshape(-1, dimension)
+        return cls(vectors, offsets, ids, len(sentences), scope_vectors, scope_in)
 
 
 def anchor(gold: list[str], plain_sentences: Sequence[str]) -> list[int]:
@@ -142,16 +173,22 @@ def _plain(text: str) -> str:
 
 
 def _corpus(folder: Path) -> list[dict]:
+    """The corpus's questions: in scope with their gold, and off topic."""
     rows = []
     for path in sorted(folder.glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 rows.append(json.loads(line))
-    return [row for row in rows if row.get("cat") != "out_of_scope" and row.get("gold")]
+    return [row for row in rows if not _in_scope(row) or row.get("gold")]
+
+
+def _in_scope(row: dict) -> bool:
+    return row.get("cat") != "out_of_scope"
 
 
 def _key(rows: list[dict], index_id: str) -> str:
     digest = hashlib.sha256(index_id.encode("utf-8"))
     for row in rows:
-        digest.update(json.dumps([row["q"], row["gold"]], ensure_ascii=False).encode("utf-8"))
+        entry = [row["q"], row.get("gold", []), _in_scope(row)]
+        digest.update(json.dumps(entry, ensure_ascii=False).encode("utf-8"))
     return digest.hexdigest()

@@ -238,8 +238,9 @@ class QA:
         """The answerability evidence for a question, without composing an answer (for `eval --curve`)."""
         query = self.analyser.analyse(question)
         vectors = self._vectors(query)
-        _, judged_on = self._rankings(query, vectors, mix(query, vectors))
-        return self.composer.judge(query, judged_on)
+        vector = mix(query, vectors)
+        _, judged_on = self._rankings(query, vectors, vector)
+        return self.composer.judge(query, vector, judged_on)
 
     def standout(self, question: str) -> float:
         """How far the best sentence stands out for a question, as the composer measures it before asking

@@ -1,5 +1,6 @@
 """Figures on the corpus that measure unseen questions: the ask-back threshold's calibration curve
-(`bot.py eval --ask-back-curve`) and the corpus's figures per style (`bot.py eval --corpus-cv`).
+(`bot.py eval --ask-back-curve`), the scope decision's fit and curve (`bot.py eval --scope-curve`) and the
+corpus's figures per style (`bot.py eval --corpus-cv`).
 
 Each corpus batch is answered with the memory of the other batches only (composing/memory.py), so a figure
 measures questions the memory has not seen, as unseen traffic is. Per band of the composer's standout (how far
@@ -60,7 +61,7 @@ def cross_validated(qa: QA, corpus_dir: Path) -> list[Result]:
 def held_out(qa: QA, corpus_dir: Path) -> Iterator[list[dict]]:
     """Each corpus batch in turn, while the engine's memory holds the other batches only (restored after)."""
     batches = {p.stem: _rows(p) for p in sorted(corpus_dir.glob("*.jsonl"))}
-    known = [r for rows in batches.values() for r in rows if r.get("gold") and r.get("cat") != "out_of_scope"]
+    known = [r for rows in batches.values() for r in rows if r.get("gold") or r.get("cat") == "out_of_scope"]
     table = dict(zip([r["q"] for r in known], qa.embed_questions([r["q"] for r in known]), strict=True))
     stored = qa.searcher.stored
     kept = qa.composer.memory
@@ -73,6 +74,74 @@ def held_out(qa: QA, corpus_dir: Path) -> Iterator[list[dict]]:
             yield rows
     finally:
         qa.composer.memory = kept
+
+
+@dataclass(frozen=True)
+class ScopePoint:
+    batch: str
+    lang: str
+    in_scope: bool
+    score: float  # the answerability score (answerability.evidence)
+    share: float  # of the nearest corpus questions of the other batches, the share about the plan
+
+
+def scope_points(qa: QA, corpus_dir: Path) -> list[ScopePoint]:
+    """Every corpus question's scope evidence, its neighbours taken from the other batches only."""
+    points = []
+    for rows in held_out(qa, corpus_dir):
+        for row in rows:
+            evidence = qa.judge(row["q"])
+            share = evidence.in_scope_share if evidence.in_scope_share is not None else 1.0
+            in_scope = row.get("cat") != "out_of_scope"
+            points.append(ScopePoint(row["batch"], row.get("lang", "sv"), in_scope, evidence.score, share))
+    return points
+
+
+def fit_scope(points: list[ScopePoint]) -> tuple[float, float, float, np.ndarray]:
+    """Logistic regression of in scope on (score, share): its weights and intercept fitted on every point,
+    and each point's logit from the fit without its batch (batch-grouped cross-validation)."""
+    from sklearn.linear_model import LogisticRegression  # the quality tooling's; the engine reads the weights
+
+    features = np.array([[max(p.score, SCORE_FLOOR), p.share] for p in points])
+    labels = np.array([p.in_scope for p in points])
+    batches = np.array([p.batch for p in points])
+    held = np.zeros(len(points))
+    for batch in np.unique(batches):
+        out = batches == batch
+        model = LogisticRegression(C=1.0).fit(features[~out], labels[~out])
+        held[out] = model.decision_function(features[out])
+    model = LogisticRegression(C=1.0).fit(features, labels)
+    return float(model.coef_[0][0]), float(model.coef_[0][1]), float(model.intercept_[0]), held
+
+
+SCORE_FLOOR = -20.0  # a question with no word that means anything scores -inf: declined whatever else
+FLOORS = (-0.25, -0.5, -1.0, -1.5)
+LOGITS = (-2.0, -1.0, 0.0)
+
+
+def scope_curve(points: list[ScopePoint]) -> list[str]:
+    """The fit, then per rule (the score at or above a floor, and the logit at or above a threshold): the
+    questions about the plan declined and the off-topic ones let through, per language."""
+    w_score, w_share, bias, held = fit_scope(points)
+    lines = [f"fit: SCOPE_W_SCORE = {w_score:.3f}, SCOPE_W_SHARE = {w_share:.3f}, SCOPE_BIAS = {bias:.3f}"]
+    lines.append("rule                         declined in scope (sv, en)  let through off topic (sv, en)")
+    score = np.array([p.score for p in points])
+    in_scope = np.array([p.in_scope for p in points])
+    english = np.array([p.lang == "en" for p in points])
+    rules = [(f"score >= {THRESHOLD_NOW}", score >= THRESHOLD_NOW)]
+    rules += [(f"score >= {f} & logit >= {t}", (score >= f) & (held >= t)) for f in FLOORS for t in LOGITS]
+    for name, passes in rules:
+        counts = []
+        for wanted in (True, False):
+            for lang in (~english, english):
+                chosen = lang & (in_scope == wanted)
+                wrong = (~passes if wanted else passes) & chosen
+                counts.append(f"{int(wrong.sum())}/{int(chosen.sum())}")
+        lines.append(f"{name:28} {counts[0]:>10} {counts[1]:>8}  {counts[2]:>18} {counts[3]:>8}")
+    return lines
+
+
+THRESHOLD_NOW = -0.25  # the score's own threshold before the neighbours (answerability.THRESHOLD)
 
 
 def _case(row: dict) -> Case:
