@@ -293,6 +293,8 @@ def test_every_kind_is_exercised():
             "telefonnummer",
             "arbetsformedlingen lindesberg",
         ),
+        # a verb after "hur många" counts its subject, people: "bodde" is no noun to find a number before
+        ("Hur många bodde i Örebro län 2018?", "sv", "Hur många", "Örebro län"),
         # "om man har frågor" is a condition ("if one has questions"), not whom the number is for
         ("vilket telefonnummer har regionen om man har frågor om planen", "sv", "telefonnummer", ""),
         ("Vilket telefonnummer ska jag ringa om jag vill veta mer om Almi?", "sv", "telefonnummer", "Almi"),
@@ -301,6 +303,14 @@ def test_every_kind_is_exercised():
 def test_phrase_and_subject(question, lang, phrase, subject):
     ask = find_ask(question, lang)
     assert (ask.phrase, ask.subject) == (phrase, subject)
+
+
+def test_a_verb_after_how_many_counts_people() -> None:
+    for question in ("Hur många bodde i Örebro län 2018?", "Hur många jobbar inom vården i länet?"):
+        ask = find_ask(question, "sv")
+        assert ask.counted == "personer"
+        assert ask.satisfied_by("Befolkningen ökade med 3 345 personer till 302 252 personer.")
+    assert find_ask("Hur många kommuner finns i länet?", "sv").counted == "kommuner"
 
 
 def test_a_question_asking_two_things_gets_the_one_the_plan_can_never_supply():

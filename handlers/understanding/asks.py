@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 
-from handlers.understanding.lexicon import CUES, KINDS, NAMES, Cue
+from handlers.understanding.lexicon import CUES, KINDS, NAMES, WORDS, Cue
 from handlers.understanding.satisfy import YEAR, Ask, fold_chars
 from index.text import ENGLISH_STOPWORDS, SWEDISH_STOPWORDS, stem
 
@@ -120,6 +120,8 @@ def _counted(folded: str, end: int) -> str:
     """The first word after "hur många"/"how many": what is counted, if it is a noun phrase at all."""
     following = re.match(r"\s*([^\W\d_]+)(?:\s+([^\W\d_]+))?", folded[end:])
     word = following.group(1) if following else ""
+    if re.fullmatch(PEOPLE_VERBS, word):
+        return "personer"  # "hur många bodde i länet" counts people
     if word in SWEDISH_STOPWORDS or word in ENGLISH_STOPWORDS or len(word) < 3:
         return ""
     then = following.group(2) if following else None
@@ -163,6 +165,7 @@ SUBJECT_STOPS = frozenset(
     sammanlagt this next last right now today currently each every according that which who or if when
     so far""".split()
 )
+PEOPLE_VERBS = WORDS["people_verbs_sv"]  # folded, as an alternation
 PRONOUNS = frozenset("det den dem dessa detta de dom it that them this these those there".split())
 # A phrase that opens with a clause's subject is a clause, not a noun phrase: "om man har frågor om …" is
 # "if one has questions", not what the number is for.
