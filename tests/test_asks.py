@@ -311,6 +311,7 @@ def test_a_verb_after_how_many_counts_people() -> None:
         assert ask.counted == "personer"
         assert ask.satisfied_by("Befolkningen ökade med 3 345 personer till 302 252 personer.")
     assert find_ask("Hur många kommuner finns i länet?", "sv").counted == "kommuner"
+    assert find_ask("Hur många av länets kommuner är med i Teknikcollege?", "sv").counted == "kommuner"
 
 
 def test_a_question_asking_two_things_gets_the_one_the_plan_can_never_supply():
@@ -368,6 +369,11 @@ SATISFIED = [
     # an ordinal counts ("vart fjärde år"); a genitive counts its noun ("hur många års mellanrum": years)
     (YEARS_APART, "Vart fjärde år ses handlingsplanen över.", True),
     (YEARS_APART, "Tre arbetsgivare deltog i arbetet.", False),  # "arbetsgivare" is no year
+    # the counted noun by its stem, quotes between; once for "how many times"; all of them
+    (Ask("count", "hur många", "", counted="ganger"), "Minst en gång per år bjuds aktörerna in.", True),
+    (Ask("count", "hur många", "", counted="system"), "Arbetet byggs av de två ”systemen” utbildning.", True),
+    (Ask("count", "hur många", "", counted="kommuner"), "Ett samarbete mellan samtliga kommuner.", True),
+    (Ask("count", "hur många", "", counted="kommuner"), "Länet har en kommun som heter Örebro.", False),
     # people are counted under any of their names
     (INHABITANTS, "Befolkningen ökade till 302 252 personer.", True),
     (INHABITANTS, "Länet har 12 kommuner.", False),

@@ -514,3 +514,11 @@ def test_an_answer_goes_on_into_a_sentence_that_points_back_into_it(real_qa) -> 
     assert extract._continued([problem], frozenset({problem + 1})) == [problem]  # shown by an earlier part
     plain = next(i for i, t in enumerate(texts) if t.startswith("Almi erbjuder lån"))
     assert extract._continued([plain], frozenset()) == [plain]
+
+
+def test_the_plan_is_never_said_to_lack_what_a_candidate_sentence_states(real_qa) -> None:
+    # The year is in a sentence of another passage than the best one; it ranks among the candidates, so the
+    # answer is drawn from it instead of "Planen anger inget år".
+    question = "By what year should employers be better at meeting the needs of vulnerable groups?"
+    answer = real_qa.answer(question)
+    assert answer.answered and not answer.note and "2030" in answer.body

@@ -97,7 +97,11 @@ class Composer:
             return self._decline(query, texts, retrieved, query.ask.note(texts) if other else "")
         draft, actor = self._draft(query, vector, ranking, route)
         if query.ask is not None and not query.ask.satisfied_by(draft.shown):
-            return self._partial(query, texts, retrieved, draft, judged)
+            # Never "the plan does not say" while one of the candidate sentences says it.
+            stated = self.extract.stating(query, ranking)
+            if stated is None:
+                return self._partial(query, texts, retrieved, draft, judged)
+            draft, actor = self.extract.draft(query, ranking, stated), ""
         if may_ask_back and draft.standout < self.ask_back_gap:
             return self._ask_back(query, texts, retrieved, ranking)
         context = self._context(query, draft, actor, route)

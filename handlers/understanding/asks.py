@@ -118,6 +118,9 @@ def _ask(cue: Cue, match: re.Match[str], text: str, folded: str, terse: bool) ->
 
 def _counted(folded: str, end: int) -> str:
     """The first word after "hur många"/"how many": what is counted, if it is a noun phrase at all."""
+    part_of = re.match(r"\s*(?:av|of)\s+(?:(?:de|dem|the|[^\W\d_]+s)\s+)?(?=[^\W\d_]{3})", folded[end:])
+    if part_of:  # "hur många av länets kommuner" counts "kommuner"
+        end += part_of.end()
     following = re.match(r"\s*([^\W\d_]+)(?:\s+([^\W\d_]+))?", folded[end:])
     word = following.group(1) if following else ""
     if re.fullmatch(PEOPLE_VERBS, word):

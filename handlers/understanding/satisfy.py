@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from handlers.understanding.lexicon import LEXICON, NAMES, WORDS
 from handlers.wording.texts import Texts
-from index.text import SWEDISH_STOPWORDS, fold
+from index.text import SWEDISH_STOPWORDS, fold, stem
 
 # Word lists of the lexicon that the checks and notes use too.
 AUTHORSHIP_SV = WORDS["authorship_sv"]
@@ -96,6 +96,10 @@ NUMBER_WORD = (
     r"|hundreds?|thousands?|millions?|billions?|dozens?)"
 )
 NUMBER_WORDS = re.compile(rf"\b{NUMBER_WORD}\b")
+# "Samtliga kommuner", "alla länets kommuner": all of them answers how many of them take part.
+ALL_OF = r"(?:samtliga|alla|all|every)"
+ONCE = re.compile(r"\ben gang\b|\bonce\b")
+ONCE_ROOT = "gang"  # the stem of "gång(er)", folded
 # Nouns for people, by their first five letters (folded), any of which counts people.
 PEOPLE = ("perso", "invan", "manni", "indiv", "folk", "befol", "peopl", "resid", "inhab", "citiz")
 CURRENCY = re.compile(
@@ -172,14 +176,21 @@ def _count(ask: Ask, text: str) -> bool:
     if not ask.counted:
         return bool(_numbers(text) or NUMBER_WORDS.search(folded))
     # "Hur många personer …" is answered by a number of persons, not by "17 procent" of something else:
-    # a number (or number word) within a few words before the counted noun (its stem: first five letters).
+    # a number (or number word) within a few words before the counted noun, matched by its stem (so the
+    # singular counts: "en gång per år" answers "hur många gånger"), quotes and dashes allowed between.
     # People are counted under many names: "hur många invånare" is answered by "302 252 personer".
-    nouns = PEOPLE if ask.counted[:5] in PEOPLE else (ask.counted[:5],)
-    noun = "(?:" + "|".join(re.escape(n) for n in nouns) + ")"
-    # A short noun ("år") is a word of its own with an ending at most, not any word that contains it.
-    counted = rf"[\w-]*{noun}" if len(ask.counted) >= 4 else rf"\b{noun}\w{{0,3}}\b"
-    number = rf"(?:\d[\d\s.,]*|{NUMBER_WORD})"
-    return re.search(rf"\b{number}\s+(?:[\w-]+\s+){{0,3}}?{counted}", folded) is not None
+    root = "" if ask.counted[:5] in PEOPLE else stem(ask.counted)
+    if not root:
+        counted = r"[\w-]*(?:" + "|".join(re.escape(n) for n in PEOPLE) + r")\w*"
+    else:
+        # A short stem ("år") is a word of its own with an ending at most, not any word that contains it.
+        counted = rf"[\w-]*{re.escape(root)}\w*" if len(root) >= 4 else rf"\b{re.escape(root)}\w{{0,3}}\b"
+    number = rf"(?:\d[\d\s.,]*|{NUMBER_WORD}|{ALL_OF})"
+    between = r"[”“\"'’]?\s*(?:[\w”“\"'’-]+\s+){0,3}?[”“\"'’]?"
+    if re.search(rf"\b{number}\s+{between}{counted}", folded):
+        return True
+    # "Hur många gånger per år": "en gång per år", "once a year" (for other nouns "en" is the article).
+    return root == ONCE_ROOT and ONCE.search(folded) is not None
 
 
 def _date(ask: Ask, text: str) -> bool:
