@@ -54,7 +54,7 @@ THRESHOLD = -0.25
 # about the plan, 270 near misses and 100 off-topic messages of other kinds, each share taken from the other
 # batches only). A question is answered when its logit reaches SCOPE_THRESHOLD and its score SCOPE_FLOOR: the
 # neighbours know the off-topic kinds the corpus has, the score the plan's words and meaning whatever was
-# asked. Chosen from the curve that command prints (docs/answerability.md).
+# asked. Chosen from the curve that command prints (README.md, *Declining*).
 SCOPE_W_SCORE = 0.579
 SCOPE_W_SHARE = 6.790
 SCOPE_BIAS = -4.405

@@ -84,10 +84,7 @@ class Composer:
         question's own ranking, without the situation told around it), by default the same. Unsure which
         part of the plan is meant, it asks back, unless `may_ask_back` is False (the user has chosen)."""
         texts = pick(query.lang)
-        # What answered the corpus's questions most like this one joins the ranking (composing/memory.py).
-        bonus = W_MEMORY * self.memory.vote(vector)
-        bonus[list(query.shown)] -= SHOWN_PENALTY
-        ranking = self.searcher.with_bonus(ranking, bonus)
+        ranking = self._remembered(query, vector, ranking)
         retrieved = [source(h) for h in ranking.hits[:RETRIEVED_K]]
         route = self._route(query)
         judged = self.judge(query, vector, judged_on or ranking, route)
@@ -126,9 +123,14 @@ class Composer:
     def standout(self, query: Query, vector: np.ndarray, ranking: Ranking) -> float:
         """How far the best evidence stands out for a question answered from `ranking` by the plain
         extract (what asking back is decided on; a structural answer never asks back)."""
+        return self.extract.standout(query, self._remembered(query, vector, ranking))
+
+    def _remembered(self, query: Query, vector: np.ndarray, ranking: Ranking) -> Ranking:
+        """The ranking with what answered the corpus's questions most like this one (composing/memory.py),
+        and without what earlier parts of the message were answered with."""
         bonus = W_MEMORY * self.memory.vote(vector)
         bonus[list(query.shown)] -= SHOWN_PENALTY
-        return self.extract.standout(query, self.searcher.with_bonus(ranking, bonus))
+        return self.searcher.with_bonus(ranking, bonus)
 
     def judge(
         self, query: Query, vector: np.ndarray, ranking: Ranking, route: Route | None = None
