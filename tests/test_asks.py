@@ -364,6 +364,8 @@ SATISFIED = [
     (Ask("count", "hur många", ""), "Koncernen har 16 regionala dotterbolag.", True),
     (Ask("count", "how many", ""), "There are twelve municipalities.", True),
     (Ask("count", "hur många", ""), "- Validering\n- Språkstöd\n- Handledning", True),
+    (Ask("count", "hur många", "", counted="omraden"), "Den har vård, tandvård, kultur och trafik.", True),
+    (Ask("count", "hur många", "", counted="tjanster"), "Almi erbjuder lån och affärsutveckling.", False),
     (Ask("count", "hur många", ""), "Kommundialogerna genomfördes hösten 2018.", False),
     (Ask("count", "hur många", ""), "En majoritet av arbetet sker hos ett antal aktörer.", False),
     # an ordinal counts ("vart fjärde år"); a genitive counts its noun ("hur många års mellanrum": years)

@@ -155,6 +155,10 @@ ORGANISATION_WORDS = NAMES.organisation_words
 MUNICIPALITIES = NAMES.municipalities  # a top place among them answers "vilken kommun har flest"
 PLACE = re.compile(rf"\b({MUNICIPALITIES})\b(?! län)|\b([A-ZÅÄÖ]\w+) kommun\b")
 LIST_ITEM = re.compile(r"^\s*(?:[-•*]|\d+\.)\s+\S", re.MULTILINE)
+# A series in prose counts as a list: "hälso- och sjukvård, tandvård, infrastruktur, kultur och …" (three
+# items at least, each a few words, the last joined by och/samt/and).
+SERIES_ITEM = r"[\w-]+(?: [\w-]+){0,3}"
+SERIES = re.compile(rf"{SERIES_ITEM}(?:, {SERIES_ITEM})+,? (?:och|samt|and) {SERIES_ITEM}")
 
 
 def _amount(ask: Ask, text: str) -> bool:
@@ -169,8 +173,8 @@ def _numbers(text: str) -> list[str]:
 
 
 def _count(ask: Ask, text: str) -> bool:
-    # A complete list answers "how many" by enumeration.
-    if len(LIST_ITEM.findall(text)) >= 2:
+    # A complete list answers "how many" by enumeration, in lines or in a sentence.
+    if len(LIST_ITEM.findall(text)) >= 2 or SERIES.search(text):
         return True
     folded = fold_chars(text)
     if not ask.counted:
