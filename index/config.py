@@ -76,6 +76,7 @@ class Config:
         return cls(
             knowledge_path=Path(env.get("KOMPETENSBOT_KNOWLEDGE", base.knowledge_path)),
             index_dir=Path(env.get("KOMPETENSBOT_INDEX_DIR", base.index_dir)),
+            corpus_dir=Path(env.get("KOMPETENSBOT_CORPUS", "") or base.corpus_dir),
             embedder=env.get("KOMPETENSBOT_EMBEDDER", base.embedder),
             index_poll_seconds=float(env.get("KOMPETENSBOT_INDEX_POLL_SECONDS", base.index_poll_seconds)),
             host=env.get("HOST", base.host),

@@ -142,3 +142,10 @@ def test_held_out_figures_use_only_the_other_batches_memory(real_qa, tmp_path: P
         ("b2-1", False, False),
     ]
     assert real_qa.composer.memory is kept
+
+
+def test_the_corpus_folder_is_configurable_and_empty_means_the_shipped_one(tmp_path: Path) -> None:
+    from index.config import Config
+
+    assert Config.from_env({"KOMPETENSBOT_CORPUS": str(tmp_path)}).corpus_dir == tmp_path
+    assert Config.from_env({"KOMPETENSBOT_CORPUS": ""}).corpus_dir == Config().corpus_dir

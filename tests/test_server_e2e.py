@@ -7,6 +7,7 @@ bot's replies where a channel would get them: POSTed to the activity's serviceUr
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import threading
 from collections.abc import AsyncIterator
@@ -448,13 +449,25 @@ NEW_ACTOR = "\n### Zetaverket\n\nZetaverket driver kurser i glasblåsning för v
 NEW_QUESTION = "Vad gör Zetaverket?"
 
 
+SMALL_CORPUS = [
+    {"q": "Vem äger Almi?", "cat": "fact", "gold": ["Almi Företagspartner AB ägs av staten."]},
+    {"q": "Vad kostar en pizza?", "cat": "out_of_scope", "gold": []},
+]
+
+
 def small_plan_config(folder: Any) -> Config:
-    """A small plan (a build takes seconds), its own index, a quick poll, and no rate limit in the way."""
+    """A small plan (a build takes seconds), its own corpus and index, a quick poll, and no rate limit in the
+    way. The shipped corpus is written for the real plan: embedding it would be most of a build."""
     knowledge = folder / "plan.md"
     knowledge.write_text(SMALL_PLAN.format(new_actor=""), encoding="utf-8")
+    corpus = folder / "corpus"
+    corpus.mkdir()
+    lines = [json.dumps({"batch": "s1", **row}, ensure_ascii=False) for row in SMALL_CORPUS]
+    (corpus / "s1.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return replace(
         LOCAL,
         knowledge_path=knowledge,
+        corpus_dir=corpus,
         index_dir=folder / "var" / "index",
         index_poll_seconds=0.2,
         rate_limit_client="100000/minute",
@@ -550,8 +563,10 @@ async def test_a_rebuilt_index_is_switched_to_while_serving_without_a_failed_req
         await asyncio.sleep(1.0)
         config.knowledge_path.write_text(SMALL_PLAN.format(new_actor=NEW_ACTOR), encoding="utf-8")
         paths = ["--index-dir", str(config.index_dir), "--knowledge", str(config.knowledge_path)]
+        env = {**os.environ, "KOMPETENSBOT_CORPUS": str(config.corpus_dir)}
+        command = [sys.executable, "bot.py", "index", "build", *paths]
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "bot.py", "index", "build", *paths, cwd=ROOT, stdout=asyncio.subprocess.DEVNULL
+            *command, cwd=ROOT, env=env, stdout=asyncio.subprocess.DEVNULL
         )
         assert await process.wait() == 0
 
