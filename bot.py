@@ -110,6 +110,12 @@ def _parser() -> argparse.ArgumentParser:
         help="utvärdera på korpusen (knowledge/corpus), varje omgång med de andra omgångarnas minne",
     )
     evaluate.add_argument(
+        "--ranker-cv",
+        action="store_true",
+        help="jämför rankningen av belägg med en inlärd rankare på korpusen (varje omgång utelämnad i tur "
+        "och ordning): hur ofta den bästa meningen är en rätt",
+    )
+    evaluate.add_argument(
         "--dialogs",
         type=Path,
         nargs="*",
@@ -266,6 +272,11 @@ def cmd_eval(config: Config, args: argparse.Namespace) -> int:
     if args.corpus_cv:
         evaluation, calibration = _quality("evaluation"), _quality("calibration")
         for line in evaluation.report(calibration.cross_validated(qa, config.corpus_dir)):
+            print(line)
+        return 0
+    if args.ranker_cv:
+        ranker_cv = _quality("ranker_cv")
+        for line in ranker_cv.report(ranker_cv.cross_validated(ranker_cv.samples(qa, config.corpus_dir))):
             print(line)
         return 0
     if args.ask_back_curve:

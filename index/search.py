@@ -55,6 +55,8 @@ class Ranking:
     sentence_cosines: np.ndarray  # raw cosines with the question, per sentence
     chunk_cosines: np.ndarray  # raw cosines with the question, per chunk
     chunk_lexical: np.ndarray  # BM25 scores, per chunk
+    # BM25 scores of the question's own terms, per sentence (the evidence ranker's; empty when not searched)
+    sentence_lexical: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
 
     def best_sentences(self, limit: int) -> list[int]:
         return [int(i) for i in np.argsort(-self.sentence_scores, kind="stable")[:limit]]
@@ -168,13 +170,20 @@ class HybridSearcher:
             inside = [c.section == chapter or c.section.startswith(f"{chapter} > ") for c in self.chunks]
             in_chapter = np.asarray(inside, dtype=np.float32)[self._sentence_chunk]
             scores = scores + W_CHAPTER * in_chapter * (1.0 - self._is_heading)
-        return self._ranked(scores, sentence_cosines, chunk_cosines, lexical_chunks, k)
+        return self._ranked(scores, sentence_cosines, chunk_cosines, lexical_chunks, lexical_sentences, k)
 
     def with_bonus(self, ranking: Ranking, bonus: np.ndarray, k: int = 10) -> Ranking:
         """The ranking with `bonus` added to every sentence's score (evidence from elsewhere, such as what
         answered similar questions), its passages ranked again by their best sentence."""
         scores = ranking.sentence_scores + bonus
-        return self._ranked(scores, ranking.sentence_cosines, ranking.chunk_cosines, ranking.chunk_lexical, k)
+        return self._ranked(
+            scores,
+            ranking.sentence_cosines,
+            ranking.chunk_cosines,
+            ranking.chunk_lexical,
+            ranking.sentence_lexical,
+            k,
+        )
 
     def _ranked(
         self,
@@ -182,6 +191,7 @@ class HybridSearcher:
         sentence_cosines: np.ndarray,
         chunk_cosines: np.ndarray,
         lexical_chunks: np.ndarray,
+        lexical_sentences: np.ndarray,
         k: int,
     ) -> Ranking:
         """The `k` best passages by their best sentence's score."""
@@ -192,7 +202,7 @@ class HybridSearcher:
             Hit(int(i), self.chunks[i], float(best_per_chunk[i]), float(chunk_cosines[i]), float(lex))
             for i, lex in zip(order, lexical_chunks[order], strict=True)
         ]
-        return Ranking(hits, scores, sentence_cosines, chunk_cosines, lexical_chunks)
+        return Ranking(hits, scores, sentence_cosines, chunk_cosines, lexical_chunks, lexical_sentences)
 
     def is_continuation(self, chunk_index: int) -> bool:
         """Whether the chunk goes on a section that an earlier chunk started."""

@@ -371,11 +371,12 @@ def test_a_bare_follow_up_is_answered_about_the_previous_subject(real_qa) -> Non
 def test_a_paragraph_split_between_chunks_keeps_its_next_sentence_and_cites_both(real_qa) -> None:
     """Chunk boundaries are the index's, not the plan's: the sentence after the best one comes along even
     when a long paragraph was split there, and the chunk it comes from is cited."""
+    from handlers.composing.ranker import SentenceFacts
     from handlers.composing.strategies.extract import Extractive
 
     searcher = real_qa.searcher
     sentences = searcher.stored.sentences
-    extractive = Extractive(searcher, [frozenset()] * len(sentences))
+    extractive = Extractive(searcher, SentenceFacts.of(searcher, [frozenset()] * len(sentences)))
     boundaries = [
         i
         for i in range(len(sentences) - 1)
@@ -389,10 +390,11 @@ def test_a_paragraph_split_between_chunks_keeps_its_next_sentence_and_cites_both
 
 
 def _extractive(real_qa):
+    from handlers.composing.ranker import SentenceFacts
     from handlers.composing.strategies.extract import Extractive
 
     sentences = real_qa.searcher.stored.sentences
-    return Extractive(real_qa.searcher, [frozenset()] * len(sentences))
+    return Extractive(real_qa.searcher, SentenceFacts.of(real_qa.searcher, [frozenset()] * len(sentences)))
 
 
 def test_further_sentences_are_the_next_best_within_the_margin(real_qa) -> None:
@@ -445,12 +447,12 @@ def test_an_answer_that_holds_the_fact_asked_brings_nothing_more(real_qa, questi
 
 
 def test_a_sentence_that_defines_a_term_is_found_in_folded_text() -> None:
-    from handlers.composing.strategies.extract import _defines
+    from handlers.composing.ranker import defines_term
 
-    assert _defines("Validering är ett verktyg som många kan nyttja.", "validering")
-    assert _defines("Förmobilisering innebär att …", "förmobilisering")
-    assert _defines("Arbetsplatsförlagt lärande (APL) ger eleverna …", "APL")
-    assert not _defines("Validering kan användas vid omställning.", "validering")
+    assert defines_term("Validering är ett verktyg som många kan nyttja.", "validering")
+    assert defines_term("Förmobilisering innebär att …", "förmobilisering")
+    assert defines_term("Arbetsplatsförlagt lärande (APL) ger eleverna …", "APL")
+    assert not defines_term("Validering kan användas vid omställning.", "validering")
 
 
 @pytest.mark.parametrize(

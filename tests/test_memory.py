@@ -59,6 +59,16 @@ def test_gold_is_anchored_by_text_whatever_the_footnote_marks_and_splits() -> No
     assert anchor(["Något planen inte säger alls."], plain) == []
 
 
+def test_a_name_within_a_gold_sentence_is_not_its_evidence() -> None:
+    """A short line that lies within a gold sentence (a heading, a contact card's first line: the name
+    "Region Örebro län" lies within hundreds of them) does not anchor it; a part of it that is a sentence
+    does (the index may split what the writer copied as one)."""
+    stored = ["region örebro län", "regionen stöttar genom omvärldsbevakning och dialog."]
+    gold = ["Region Örebro län har uppdraget. Regionen stöttar genom omvärldsbevakning och dialog."]
+    assert anchor(gold, stored) == [1]
+    assert anchor(["Region Örebro län"], stored) == [0]  # the line itself is gold when copied as such
+
+
 def test_the_nearest_questions_vote_for_what_answered_them(tmp_path: Path) -> None:
     corpus = _corpus(tmp_path / "corpus", ROWS)
     memory = Memory.load_or_build(tmp_path, corpus, SENTENCES, 4, Embeddings(), "i1")

@@ -14,7 +14,8 @@ import numpy as np
 
 from handlers.composing.answerability import Evidence, evidence
 from handlers.composing.memory import Memory
-from handlers.composing.strategies import Draft, source
+from handlers.composing.ranker import SentenceFacts, SentenceRanker
+from handlers.composing.strategies import Draft, source, spread
 from handlers.composing.strategies.extract import Extractive
 from handlers.composing.strategies.listing import ListStrategy
 from handlers.composing.strategies.subject import SubjectStrategy
@@ -63,7 +64,9 @@ class Composer:
         self.contacts = {texts.lang: _contact_line(document, texts) for texts in (SV, EN)}
         # The plan's author: the actor its contact card names (Region Örebro län).
         author = next((a.name for a in actors.find(self.contacts[SV.lang])), "")
-        self.extract = Extractive(searcher, sentence_actors, author)
+        facts = SentenceFacts.of(searcher, sentence_actors)
+        self.ranker = SentenceRanker(searcher, facts, author)
+        self.extract = Extractive(searcher, facts)
         self.lists = ListStrategy(searcher, document)
         self.subjects = SubjectStrategy(searcher, actors)
         self.verdicts = Verdicts(searcher, actors)
@@ -84,7 +87,7 @@ class Composer:
         question's own ranking, without the situation told around it), by default the same. Unsure which
         part of the plan is meant, it asks back, unless `may_ask_back` is False (the user has chosen)."""
         texts = pick(query.lang)
-        ranking = self._remembered(query, vector, ranking)
+        ranking, scores = self._ranked(query, vector, ranking)
         retrieved = [source(h) for h in ranking.hits[:RETRIEVED_K]]
         route = self._route(query)
         judged = self.judge(query, vector, judged_on or ranking, route)
@@ -92,13 +95,13 @@ class Composer:
             # Another region's plan asked about: say whose plan this is, whatever declined it.
             other = query.ask is not None and query.ask.about_another_plan
             return self._decline(query, texts, retrieved, query.ask.note(texts) if other else "")
-        draft, actor = self._draft(query, vector, ranking, route)
+        draft, actor = self._draft(query, vector, ranking, scores, route)
         if query.ask is not None and not query.ask.satisfied_by(draft.shown):
             # Never "the plan does not say" while one of the candidate sentences says it.
-            stated = self.extract.stating(query, ranking)
+            stated = self.extract.stating(query, scores)
             if stated is None:
                 return self._partial(query, texts, retrieved, draft, judged)
-            draft, actor = self.extract.draft(query, ranking, stated), ""
+            draft, actor = self.extract.draft(query, ranking, scores, stated), ""
         if may_ask_back and draft.standout < self.ask_back_gap:
             return self._ask_back(query, texts, retrieved, ranking)
         context = self._context(query, draft, actor, route)
@@ -123,14 +126,16 @@ class Composer:
     def standout(self, query: Query, vector: np.ndarray, ranking: Ranking) -> float:
         """How far the best evidence stands out for a question answered from `ranking` by the plain
         extract (what asking back is decided on; a structural answer never asks back)."""
-        return self.extract.standout(query, self._remembered(query, vector, ranking))
+        return spread(self._ranked(query, vector, ranking)[1])
 
-    def _remembered(self, query: Query, vector: np.ndarray, ranking: Ranking) -> Ranking:
+    def _ranked(self, query: Query, vector: np.ndarray, ranking: Ranking) -> tuple[Ranking, np.ndarray]:
         """The ranking with what answered the corpus's questions most like this one (composing/memory.py),
-        and without what earlier parts of the message were answered with."""
+        and without what earlier parts of the message were answered with; and the evidence ranker's score
+        of every sentence (composing/ranker.py)."""
         bonus = W_MEMORY * self.memory.vote(vector)
         bonus[list(query.shown)] -= SHOWN_PENALTY
-        return self.searcher.with_bonus(ranking, bonus)
+        remembered = self.searcher.with_bonus(ranking, bonus)
+        return remembered, self.ranker.scores(query, remembered)
 
     def judge(
         self, query: Query, vector: np.ndarray, ranking: Ranking, route: Route | None = None
@@ -149,7 +154,7 @@ class Composer:
         return Route(self.subjects.actor_asked(query), wants_list, structural)
 
     def _draft(
-        self, query: Query, vector: np.ndarray, ranking: Ranking, route: Route
+        self, query: Query, vector: np.ndarray, ranking: Ranking, scores: np.ndarray, route: Route
     ) -> tuple[Draft, str]:
         """The strategy for this kind of question, and the actor the answer is about ("" if none)."""
         if route.actor is not None:
@@ -167,7 +172,7 @@ class Composer:
         steps = self.lists.steps(query, ranking)
         if steps is not None:
             return steps, named
-        return self.extract.draft(query, ranking), named
+        return self.extract.draft(query, ranking, scores), named
 
     def _context(self, query: Query, draft: Draft, actor: str, route: Route) -> Context:
         """What a follow-up may refer back to: the actor when the answer is about the actor (its role, or

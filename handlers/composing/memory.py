@@ -43,6 +43,10 @@ NEIGHBOURS = 10
 # hundredths, so the weight falls off over a few hundredths.
 TEMPERATURE = 0.02
 MIN_ANCHOR_CHARS = 15  # a shorter stored sentence (a heading word, a list item "Almi") anchors no gold
+# A stored sentence within a gold one anchors it when it is this share of it, or a sentence this long.
+PART_SHARE = 0.4
+PART_CHARS = 50
+ANCHORING = "2"  # how gold is anchored: stored memories anchored otherwise are built again
 
 
 @dataclass(frozen=True)
@@ -98,8 +102,8 @@ class Memory:
     ) -> Memory:
         """The memory stored with the index, or built now (analysing and embedding every corpus question)
         and stored. `index_id` names the index, so a rebuilt index gets its own."""
-        rows = _corpus(corpus_dir)
-        key = _key(rows, index_id)
+        rows = corpus_rows(corpus_dir)
+        key = corpus_key(rows, index_id)
         path = folder / FILE_NAME
         try:
             with np.load(path) as stored:
@@ -146,8 +150,8 @@ class Memory:
             return cls.empty(len(sentences), dimension)
         plain = [_plain(s.text) for s in sentences]
         scope_vectors = np.asarray(embed([row["q"] for row in rows]), dtype=np.float32).reshape(-1, dimension)
-        scope_in = np.asarray([_in_scope(row) for row in rows], dtype=bool)
-        anchored = [(i, anchor(row.get("gold", []), plain)) for i, row in enumerate(rows) if _in_scope(row)]
+        scope_in = np.asarray([in_scope(row) for row in rows], dtype=bool)
+        anchored = [(i, anchor(row.get("gold", []), plain)) for i, row in enumerate(rows) if in_scope(row)]
         anchored = [(i, ids) for i, ids in anchored if ids]
         lengths = [len(ids) for _, ids in anchored]
         offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
@@ -157,12 +161,17 @@ class Memory:
 
 
 def anchor(gold: list[str], plain_sentences: Sequence[str]) -> list[int]:
-    """The stored sentences (plain, see _plain) that hold a gold sentence's words, or lie within it (the
-    index may split or join what the corpus writer copied as one)."""
+    """The stored sentences (plain, see _plain) that hold a gold sentence's words, or make up much of it (the
+    index may split what the corpus writer copied as one). A short line inside it is not its evidence: the
+    name "Region Örebro län" (a heading, the contact card's first line) lies within hundreds of gold
+    sentences."""
     found: list[int] = []
     for text in (_plain(g) for g in gold):
         for i, stored in enumerate(plain_sentences):
-            if len(stored) >= MIN_ANCHOR_CHARS and (stored in text or text in stored) and i not in found:
+            if len(stored) < MIN_ANCHOR_CHARS or i in found:
+                continue
+            part = stored in text and (len(stored) >= PART_SHARE * len(text) or len(stored) >= PART_CHARS)
+            if text in stored or part:
                 found.append(i)
     return found
 
@@ -172,23 +181,23 @@ def _plain(text: str) -> str:
     return " ".join(re.sub(r"\*", "", text.lower()).split())
 
 
-def _corpus(folder: Path) -> list[dict]:
+def corpus_rows(folder: Path) -> list[dict]:
     """The corpus's questions: in scope with their gold, and off topic."""
     rows = []
     for path in sorted(folder.glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 rows.append(json.loads(line))
-    return [row for row in rows if not _in_scope(row) or row.get("gold")]
+    return [row for row in rows if not in_scope(row) or row.get("gold")]
 
 
-def _in_scope(row: dict) -> bool:
+def in_scope(row: dict) -> bool:
     return row.get("cat") != "out_of_scope"
 
 
-def _key(rows: list[dict], index_id: str) -> str:
-    digest = hashlib.sha256(index_id.encode("utf-8"))
+def corpus_key(rows: list[dict], index_id: str) -> str:
+    digest = hashlib.sha256(f"{ANCHORING}:{index_id}".encode())
     for row in rows:
-        entry = [row["q"], row.get("gold", []), _in_scope(row)]
+        entry = [row["q"], row.get("gold", []), in_scope(row)]
         digest.update(json.dumps(entry, ensure_ascii=False).encode("utf-8"))
     return digest.hexdigest()

@@ -234,6 +234,10 @@ class QA:
             return ranking, ranking
         return ranking, self.searcher.rank(vectors[0], query.terms, query.chapter, lang=query.lang)
 
+    def ranking(self, query: Query, vector: np.ndarray) -> Ranking:
+        """The ranking a question is answered from, given its vector (as embed() makes it)."""
+        return self._rankings(query, [vector, vector], vector)[0]
+
     def judge(self, question: str) -> Evidence:
         """The answerability evidence for a question, without composing an answer (for `eval --curve`)."""
         query = self.analyser.analyse(question)

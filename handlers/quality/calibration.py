@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from handlers.composing.memory import Memory
+from handlers.composing.memory import Memory, corpus_rows
 from handlers.engine.qa import QA
 from handlers.model.answer import DECLINED
 from handlers.quality.evaluation import Case, Result, answer_matches, lead, run
@@ -61,19 +61,25 @@ def cross_validated(qa: QA, corpus_dir: Path) -> list[Result]:
 def held_out(qa: QA, corpus_dir: Path) -> Iterator[list[dict]]:
     """Each corpus batch in turn, while the engine's memory holds the other batches only (restored after)."""
     batches = {p.stem: _rows(p) for p in sorted(corpus_dir.glob("*.jsonl"))}
-    known = [r for rows in batches.values() for r in rows if r.get("gold") or r.get("cat") == "out_of_scope"]
-    table = dict(zip([r["q"] for r in known], qa.embed_questions([r["q"] for r in known]), strict=True))
+    known, vectors = corpus(qa, corpus_dir)
+    table = dict(zip([r["q"] for r in known], vectors, strict=True))
     stored = qa.searcher.stored
     kept = qa.composer.memory
     try:
         for name, rows in batches.items():
             others = [r for r in known if r["batch"] != name]
-            vectors = lambda questions: np.vstack([table[q] for q in questions])  # noqa: E731
+            lookup = lambda questions: np.vstack([table[q] for q in questions])  # noqa: E731
             dimension = stored.sentence_vectors.shape[1]
-            qa.composer.memory = Memory.build(others, stored.sentences, dimension, vectors)
+            qa.composer.memory = Memory.build(others, stored.sentences, dimension, lookup)
             yield rows
     finally:
         qa.composer.memory = kept
+
+
+def corpus(qa: QA, corpus_dir: Path) -> tuple[list[dict], np.ndarray]:
+    """The corpus's questions (in scope with gold, and off topic) and their vectors."""
+    rows = corpus_rows(corpus_dir)
+    return rows, qa.embed_questions([r["q"] for r in rows])
 
 
 @dataclass(frozen=True)

@@ -9,15 +9,14 @@ plan often says one thing in two places.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
+from handlers.composing.ranker import SentenceFacts, defines_term
 from handlers.composing.strategies import Draft, join, source, spread
 from handlers.understanding.analyser import Query
 from index.search import Hit, HybridSearcher, Ranking
 from index.store import Sentence
-from index.text import fold, stem, tokens
+from index.text import tokens
 
 MAX_ANSWER_CHARS = 550  # the best passage's part of the answer
 MAX_TOTAL_CHARS = 850  # with the further sentences from elsewhere, before the sources
@@ -38,30 +37,15 @@ MAX_SENTENCES = 4
 # A passage this short is quoted whole: its lines only make sense together (a contact card, a short list).
 SHORT_PASSAGE_CHARS = 250
 HEADING_FOLLOWERS = 2  # a heading is no answer alone: the sentences under it come along
-# Preferences among the best sentences, in fused-score units (about a tenth of the usual spread).
-NAMED_BONUS = 0.3  # names the actor the question names
-OTHER_NAMED_PENALTY = 0.3  # names another actor, and not the one asked about
-FACT_BONUS = 0.3  # holds the fact asked for: a number for "how many", a definition, the kind "which" names
-# Holds the specific thing asked ("vilken andel" -> a share): without it the answer is only partial, so a
-# sentence that has it wins over a somewhat closer one that does not.
-ASK_BONUS = 1.0
-FACT_PASSAGES = 3  # the best passages whose every sentence is looked at for the fact asked
 # A sentence that opens by pointing back ("I dessa fall …", "Detta gör …") goes on with the one before it.
 POINTS_BACK = frozenset("detta dessa denna sadan sadant sadana".split())  # folded
-DEFINING_VERBS = ("ar", "innebar", "betyder")  # "Validering är …", folded like the sentence it opens
-DEFINING_PHRASE = "(?:handlar (?:i grunden )?om|innebar|definieras|avses)"  # folded, after the term
-
 
 class Extractive:
-    def __init__(self, searcher: HybridSearcher, actor_keys: list[frozenset[str]], author: str = ""):
+    def __init__(self, searcher: HybridSearcher, facts: SentenceFacts):
         self.searcher = searcher
-        # The plan's author (the region) speaks throughout, mostly without naming itself ("Minst en gång per
-        # år bjuds länets aktörer in …"): a question naming it is not thereby about its own section.
-        self.author = author
         self.sentences: list[Sentence] = searcher.stored.sentences
-        self._actor_keys = actor_keys  # per sentence: the names of the actors it names
-        self._stems = [frozenset(stem(t) for t in tokens(s.text)) for s in self.sentences]
-        self._terms = [frozenset(searcher.decompounder.terms(s.text)) for s in self.sentences]  # as searched
+        self._actor_keys = facts.actor_keys  # per sentence: the names of the actors it names
+        self._terms = facts.terms  # as searched
         # Headings by their first two words, so a list item can point to its section without a scan.
         self._headings: dict[tuple[str, ...], int] = {}
         for i, s in enumerate(self.sentences):
@@ -69,9 +53,9 @@ class Extractive:
             if s.kind == "heading" and len(opening) == 2:
                 self._headings.setdefault(opening, i)
 
-    def draft(self, query: Query, ranking: Ranking, best: int | None = None) -> Draft:
-        """The answer around the best sentence (`best`: a sentence chosen before, see stating())."""
-        scores = self._preferences(query, ranking)
+    def draft(self, query: Query, ranking: Ranking, scores: np.ndarray, best: int | None = None) -> Draft:
+        """The answer around the best sentence by the evidence ranking's `scores` (composing/ranker.py);
+        `best`: a sentence chosen before, see stating()."""
         order = [int(i) for i in np.argsort(-scores, kind="stable")[:CANDIDATES]]
         best = self._expanded(order[0]) if best is None else best
         chosen = self._continued(self._around(best, query.shown), query.shown)
@@ -94,12 +78,11 @@ class Extractive:
             standout=spread(scores),
         )
 
-    def stating(self, query: Query, ranking: Ranking) -> int | None:
+    def stating(self, query: Query, scores: np.ndarray) -> int | None:
         """The best of the candidate sentences that holds what the question specifically asks for (a figure,
         a date, a name …), or None: before the bot says the plan lacks it, it looks this far."""
         if query.ask is None:
             return None
-        scores = self._preferences(query, ranking)
         order = np.argsort(-scores, kind="stable")[:STATING_CANDIDATES].tolist()
         for i in order:
             if scores[i] < scores[order[0]] - FURTHER_MARGIN:
@@ -110,11 +93,6 @@ class Extractive:
                 return int(i)
         return None
 
-    def standout(self, query: Query, ranking: Ranking) -> float:
-        """How far the best sentence stands out once what the question asks for is weighed in (a sentence
-        that defines the term asked about, holds the figure asked for, names the actor asked about)."""
-        return spread(self._preferences(query, ranking))
-
     def _settled(self, query: Query, chosen: list[int]) -> bool:
         """Whether the answer holds the facts the question asks for (a date, a number, a definition, and who
         when it also asks who): then it is the answer, and what else the plan says would only bury it."""
@@ -123,44 +101,10 @@ class Extractive:
         if query.ask is not None:
             held.append(query.ask.satisfied_by(" ".join(texts)))
         if query.defines:
-            held.append(any(_defines(text, query.defines) for text in texts))
+            held.append(any(defines_term(text, query.defines) for text in texts))
         if held and query.asks_who:  # "När antogs RUS och av vem?": the date alone does not settle it
             held.append(any(self._actor_keys[i] for i in chosen))
         return bool(held) and all(held)
-
-    def _preferences(self, query: Query, ranking: Ranking) -> np.ndarray:
-        """The ranking's scores, adjusted for what the question names and the kind of fact it asks for."""
-        scores = ranking.sentence_scores.copy()
-        # The best sentences, and every sentence of the best passages: a short line that holds the fact
-        # asked for ("Telefonnummer: 019-…") may score low on its own in a passage that ranks first.
-        top = dict.fromkeys(np.argsort(-scores, kind="stable")[: CANDIDATES * 2].tolist())
-        for hit in ranking.hits[: FACT_PASSAGES if query.ask is not None else 0]:
-            top.update(dict.fromkeys(self.searcher.sentences_of(hit.chunk_index)))
-        named = {a.name for a in query.actors} - {self.author}
-        # A check that names what it needs (the counted noun, a share) may pull far; a loose one ("any
-        # number" for an English "how many") only a little, or any number would win.
-        precise = query.ask is not None and query.ask.precise
-        ask_bonus = ASK_BONUS if precise else FACT_BONUS
-        for i in top:
-            keys = self._actor_keys[i]
-            text = self.sentences[i].text
-            passage = self.searcher.chunks[self.sentences[i].chunk].text if query.ask is not None else ""
-            holds_ask = query.ask is not None and query.ask.satisfied_by(text, passage)
-            # A contact detail is for whom its passage names (checked by the ask): it counts as naming them.
-            about_named = keys & named or (holds_ask and query.ask is not None and query.ask.kind == "person")
-            if named and about_named:
-                scores[i] += NAMED_BONUS
-            elif named and keys:
-                scores[i] -= OTHER_NAMED_PENALTY
-            if holds_ask:
-                scores[i] += ask_bonus
-            if query.defines and _defines(text, query.defines):
-                scores[i] += FACT_BONUS
-            if query.kind_asked and query.kind_asked in self._stems[i]:
-                scores[i] += FACT_BONUS
-            if query.asks_who and keys:
-                scores[i] += FACT_BONUS
-        return scores
 
     def _around(self, best: int, shown: frozenset[int] = frozenset()) -> list[int]:
         """The best sentence with the one after and the one before it in the same passage, as room allows;
@@ -297,14 +241,3 @@ class Extractive:
         cosine = float(ranking.chunk_cosines[chunk])
         return Hit(chunk, self.searcher.chunks[chunk], cosine, cosine, 0.0)
 
-
-def _defines(text: str, term: str) -> bool:
-    """Whether a sentence defines the term: spells out the abbreviation ("arbetsplatsförlagt lärande (APL)"),
-    opens with it ("Förmobilisering är …"), or says what it is about ("… handlar kompetensförsörjning i
-    grunden om att …", "… validering innebär att …")."""
-    folded, key = fold(text), fold(term)
-    if f"({key})" in folded or folded.startswith(tuple(f"{key} {verb} " for verb in DEFINING_VERBS)):
-        return True
-    key = re.escape(key)
-    about = rf"\bhandlar {key}\b.{{0,30}}\bom\b|\b{key}\b.{{0,20}}\b{DEFINING_PHRASE}\b"
-    return re.search(about, folded) is not None
