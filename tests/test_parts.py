@@ -70,6 +70,15 @@ def test_every_answered_part_leads_in_order_with_its_place() -> None:
     assert not reply.related
 
 
+def test_a_passage_that_answers_both_parts_is_shown_once() -> None:
+    body = "Syftet med REKO är att samordna vuxenutbildningen. Deltagare är ansvariga för vuxenutbildningar."
+    first, second = _answer(body, section="Aktörer > REKO"), _answer(body, section="Aktörer > REKO")
+    reply = combine("Vad är REKO till för och vilka sitter med där?", ["Vad är REKO till för", "vilka …?"],
+                    [first, second])
+    assert reply.body.count("Syftet med REKO") == 1
+    assert reply.body == f"{body} (REKO, s. 27)"
+
+
 def test_only_answered_parts_are_combined() -> None:
     declined = _answer(SV.decline, DECLINED)
     with pytest.raises(ValueError):

@@ -9,6 +9,8 @@ a part is missing from the plan when another part's passage, or the plan elsewhe
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from handlers.model.answer import ANSWERED, Answer, Source
 from handlers.wording.render import short_label
 
@@ -21,7 +23,7 @@ def combine(question: str, parts: list[str], answers: list[Answer]) -> Answer:
         raise ValueError("combine takes one answered answer per part")
     return Answer(
         question,
-        "\n\n".join(_paragraph(answer) for answer in answers),
+        "\n\n".join(_paragraph(answer) for answer in _distinct(answers)),
         ANSWERED,
         _unique([s for a in answers for s in a.sources]),
         _retrieved(answers),
@@ -30,6 +32,16 @@ def combine(question: str, parts: list[str], answers: list[Answer]) -> Answer:
         answers[-1].context,  # a follow-up most likely refers to what was asked last
         lead=answers[0].lead,
     )
+
+
+def _distinct(answers: list[Answer]) -> Iterator[Answer]:
+    """The answers whose words an earlier part's answer does not already show: two parts answered by one
+    passage ("Vad är REKO till för och vilka sitter med där?", both from REKO's section) show it once."""
+    shown: list[str] = []
+    for answer in answers:
+        if not any(answer.body in earlier for earlier in shown):
+            shown.append(answer.body)
+            yield answer
 
 
 def _paragraph(answer: Answer) -> str:

@@ -102,7 +102,7 @@ SV = Texts(
         "handlingsplan för kompetensförsörjning, till exempel om aktörernas roller, insatsområdena och "
         "finansiering."
     ),
-    contact="Du når {who} {reach}.",
+    contact="Frågor om handlingsplanen besvarar {who}: du når dem {reach}.",
     contact_phone="på {phone}",
     contact_email="via {email}",
     contact_or=" eller ",
@@ -163,7 +163,7 @@ EN = Texts(
         "for skills supply (Regional handlingsplan för kompetensförsörjning), for example the actors' roles, "
         "the action areas and funding."
     ),
-    contact="You can reach {who} {reach}.",
+    contact="Questions about the plan are answered by {who}: you can reach them {reach}.",
     contact_phone="on {phone}",
     contact_email="at {email}",
     contact_or=" or ",
