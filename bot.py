@@ -24,12 +24,17 @@ from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
 
-from index.config import Config
+from index.config import Config, ConfigError
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    config = Config.from_env().with_overrides(
+    try:
+        settings = Config.from_env()
+    except ConfigError as error:  # one line that names the setting and what it may be
+        print(f"Fel i inställningarna: {error}", file=sys.stderr)
+        return 2
+    config = settings.with_overrides(
         host=getattr(args, "host", None),
         port=getattr(args, "port", None),
         workers=getattr(args, "workers", None),

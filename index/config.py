@@ -10,6 +10,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
+YES = ("1", "true", "yes")
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message names it and says what is allowed."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,8 @@ class Config:
     app_type: str = "SingleTenant"
     app_tenant_id: str = ""
     log_level: str = "INFO"
+    # The HTTP access log (a line per request, client addresses truncated, no user agent): off unless asked.
+    access_log: bool = False
     # "text" (one line per record) or "json" (one JSON object per line, for a log collector).
     log_format: str = "text"
     # The durable store (feedback; later the question log): SQLite by default, postgresql://… later.
@@ -78,41 +87,68 @@ class Config:
             index_dir=Path(env.get("KOMPETENSBOT_INDEX_DIR", base.index_dir)),
             corpus_dir=Path(env.get("KOMPETENSBOT_CORPUS", "") or base.corpus_dir),
             embedder=env.get("KOMPETENSBOT_EMBEDDER", base.embedder),
-            index_poll_seconds=float(env.get("KOMPETENSBOT_INDEX_POLL_SECONDS", base.index_poll_seconds)),
+            index_poll_seconds=_number(env, "KOMPETENSBOT_INDEX_POLL_SECONDS", base.index_poll_seconds),
             host=env.get("HOST", base.host),
-            port=int(env.get("PORT", base.port)),
-            workers=int(env.get("KOMPETENSBOT_WORKERS", "") or base.workers),
+            port=_number(env, "PORT", base.port),
+            workers=_number(env, "KOMPETENSBOT_WORKERS", base.workers),
             state=env.get("KOMPETENSBOT_STATE", "") or base.state,
             blob_connection_string=env.get("KOMPETENSBOT_BLOB_CONNECTION_STRING", ""),
             blob_container=env.get("KOMPETENSBOT_BLOB_CONTAINER", "") or base.blob_container,
-            state_ttl_hours=float(env.get("KOMPETENSBOT_STATE_TTL_HOURS", "") or base.state_ttl_hours),
-            state_max_conversations=int(
-                env.get("KOMPETENSBOT_STATE_MAX_CONVERSATIONS", "") or base.state_max_conversations
+            state_ttl_hours=_number(env, "KOMPETENSBOT_STATE_TTL_HOURS", base.state_ttl_hours),
+            state_max_conversations=_number(
+                env, "KOMPETENSBOT_STATE_MAX_CONVERSATIONS", base.state_max_conversations
             ),
             app_id=env.get("MicrosoftAppId", ""),
             app_password=env.get("MicrosoftAppPassword", ""),
             app_type=env.get("MicrosoftAppType", "") or base.app_type,
             app_tenant_id=env.get("MicrosoftAppTenantId", ""),
-            log_level=env.get("LOG_LEVEL", base.log_level),
-            log_format=env.get("LOG_FORMAT", "") or base.log_format,
+            log_level=_choice(env, "LOG_LEVEL", base.log_level, LOG_LEVELS).upper(),
+            access_log=env.get("KOMPETENSBOT_ACCESS_LOG", "").lower() in YES,
+            log_format=_choice(env, "LOG_FORMAT", base.log_format, LOG_FORMATS).lower(),
             database_url=env.get("KOMPETENSBOT_DATABASE_URL", "") or base.database_url,
-            feedback_retention_days=int(
-                env.get("KOMPETENSBOT_RETENTION_DAYS", "") or base.feedback_retention_days
-            ),
+            feedback_retention_days=_number(env, "KOMPETENSBOT_RETENTION_DAYS", base.feedback_retention_days),
             id_salt=env.get("KOMPETENSBOT_ID_SALT", ""),
             directline_secret=env.get("DIRECTLINE_SECRET", ""),
             directline_url=env.get("DIRECTLINE_URL", "") or base.directline_url,
             webchat_dir=Path(env.get("KOMPETENSBOT_WEBCHAT_DIR", base.webchat_dir)),
-            allow_unauthenticated=env.get("KOMPETENSBOT_ALLOW_UNAUTHENTICATED", "") in ("1", "true", "yes"),
+            allow_unauthenticated=env.get("KOMPETENSBOT_ALLOW_UNAUTHENTICATED", "").lower() in YES,
             rate_limit_client=env.get("KOMPETENSBOT_RATE_LIMIT_CLIENT", base.rate_limit_client),
             rate_limit_conversation=env.get(
                 "KOMPETENSBOT_RATE_LIMIT_CONVERSATION", base.rate_limit_conversation
             ),
             rate_limit_token=env.get("KOMPETENSBOT_RATE_LIMIT_TOKEN", base.rate_limit_token),
-            forwarded_hops=int(env.get("KOMPETENSBOT_FORWARDED_HOPS", base.forwarded_hops)),
+            forwarded_hops=_number(env, "KOMPETENSBOT_FORWARDED_HOPS", base.forwarded_hops),
             frame_ancestors=env.get("KOMPETENSBOT_FRAME_ANCESTORS", base.frame_ancestors),
         )
 
     def with_overrides(self, **changes: object) -> Config:
         """A copy with the given fields replaced; None values are ignored (unset command-line flags)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _number(env: dict[str, str], name: str, default: int | float):
+    """A whole or decimal number, as the default is; empty or unset: the default."""
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    kind = type(default)
+    try:
+        value = kind(text)
+    except ValueError:
+        what = "ett heltal" if kind is int else "ett tal"
+        message = f"{name}={text!r} går inte att använda: ange {what} (standard {default})."
+        raise ConfigError(message) from None
+    if value < 0:
+        raise ConfigError(f"{name}={text!r} går inte att använda: ange ett tal som inte är negativt.")
+    return value
+
+
+def _choice(env: dict[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
+    """One of `allowed` (any case); empty or unset: the default."""
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if text.upper() not in {a.upper() for a in allowed}:
+        choices = ", ".join(allowed)
+        raise ConfigError(f"{name}={text!r} går inte att använda: ange {choices} (standard {default}).")
+    return text

@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
@@ -91,6 +92,61 @@ def test_log_format_comes_from_the_environment() -> None:
     assert Config.from_env({"LOG_FORMAT": "json"}).log_format == "json"
     with pytest.raises(ValueError, match="LOG_FORMAT"):
         logs.formatter("xml")
+
+
+def test_an_empty_setting_means_the_default_and_a_wrong_one_says_what_is_allowed() -> None:
+    from index.config import ConfigError
+
+    assert Config.from_env({"LOG_LEVEL": "", "LOG_FORMAT": "", "PORT": ""}) == Config.from_env({})
+    assert Config.from_env({"LOG_LEVEL": "warning"}).log_level == "WARNING"
+    with pytest.raises(ConfigError, match="LOG_LEVEL='LOUD'.*DEBUG, INFO, WARNING, ERROR, CRITICAL"):
+        Config.from_env({"LOG_LEVEL": "LOUD"})
+    with pytest.raises(ConfigError, match="PORT='abc'.*heltal"):
+        Config.from_env({"PORT": "abc"})
+    with pytest.raises(ConfigError, match="KOMPETENSBOT_STATE_TTL_HOURS"):
+        Config.from_env({"KOMPETENSBOT_STATE_TTL_HOURS": "-1"})
+
+
+def test_a_wrong_setting_stops_the_command_with_one_line(monkeypatch, capsys) -> None:
+    import bot
+
+    monkeypatch.setenv("LOG_LEVEL", "LOUD")
+    assert bot.main(["ask", "Vad gör Almi?"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "LOG_LEVEL" in err and "Traceback" not in err
+
+
+def test_client_addresses_are_truncated_to_their_network() -> None:
+    assert logs.truncate_address("203.0.113.77") == "203.0.113.0"
+    assert logs.truncate_address("2001:db8:1:2::5") == "2001:db8:1::"
+    assert logs.truncate_address(None) == logs.truncate_address("not an address") == "-"
+
+
+@session_loop
+async def test_the_access_log_when_asked_for_has_the_network_not_the_client(output: Any) -> None:
+    assert Config.from_env({}).access_log is False
+    assert Config.from_env({"KOMPETENSBOT_ACCESS_LOG": "1"}).access_log is True
+    out = output("text")
+
+    async def ok(request: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_get("/healthz", ok)
+    runner = web.AppRunner(app, access_log_class=logs.PrivateAccessLogger)  # as app.run() serves
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    try:
+        async with aiohttp.ClientSession() as session:
+            url = f"http://127.0.0.1:{port}/healthz?who=me"
+            await session.get(url, headers={"User-Agent": "Hemlig-Agent/1.0"})
+    finally:
+        await runner.cleanup()
+    [line] = [line for line in out.text.splitlines() if "aiohttp.access" in line]
+    assert '127.0.0.0 "GET /healthz" 200 ' in line
+    assert "Hemlig" not in line and "who=me" not in line and "127.0.0.1" not in line
 
 
 def test_setup_replaces_basic_config_and_keeps_other_handlers(output: Any) -> None:

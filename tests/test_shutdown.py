@@ -98,3 +98,5 @@ async def test_sigterm_with_turns_in_flight_stops_within_ten_seconds(
     log = log_path.read_text(encoding="utf-8", errors="replace")
     for secret in (*PERSONAL, "Vad gör Almi", "shutdown-1"):
         assert secret not in log, secret
+    # At the default level no line per request: no client address, no user agent (deploy/README.md).
+    assert "127.0.0.1 " not in log and "Python/" not in log and "aiohttp.access" not in log, log

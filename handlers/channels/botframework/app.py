@@ -400,7 +400,12 @@ def run(config: Config, qa_loader: QALoader, storage: Storage | None = None) -> 
     def started(_: str) -> None:  # web.run_app calls this once the port is bound
         log.info("Kompetensbot serving %s/api/messages (health: %s/healthz)", url, url)
 
-    options = dict(host=config.host, port=config.port, print=started, shutdown_timeout=SHUTDOWN_SECONDS)
+    options: dict = dict(host=config.host, port=config.port, print=started, shutdown_timeout=SHUTDOWN_SECONDS)
+    # No line per request unless asked for: a client's address is personal data (docs: deploy/README.md).
+    if config.access_log:
+        options["access_log_class"] = logs.PrivateAccessLogger
+    else:
+        options["access_log"] = None
     # Processes sharing the port (handlers/operations/workers.py), each with an app of its own.
     if config.workers > 1:
         from handlers.operations import workers
