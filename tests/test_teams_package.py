@@ -317,6 +317,22 @@ def test_an_icon_of_the_wrong_size_is_refused(templates: Path, tmp_path: Path) -
         build_package(APP_ID, DOMAIN, "1.0.0", tmp_path / "package.zip", templates=templates)
 
 
+def test_palette_grey_alpha_and_interlaced_icons_are_read(templates: Path, tmp_path: Path) -> None:
+    """Pillow reads every PNG variant an image editor may save: a palette, grey with alpha, interlacing."""
+    from PIL import Image
+
+    colour = Image.new("RGB", (192, 192), (43, 108, 176)).convert("P")
+    colour.save(templates / "color.png", interlace=1)
+    outline = Image.new("LA", (32, 32), (255, 0))
+    outline.putpixel((5, 5), (255, 255))
+    outline.save(templates / "outline.png")
+    build_package(APP_ID, DOMAIN, "1.0.0", tmp_path / "package.zip", templates=templates)
+    outline.putpixel((6, 5), (128, 255))  # a grey pixel is colour too
+    outline.save(templates / "outline.png")
+    with pytest.raises(PackageError, match=r"pixeln \(6, 5\)"):
+        build_package(APP_ID, DOMAIN, "1.0.0", tmp_path / "package.zip", templates=templates)
+
+
 def test_a_file_that_is_not_a_png_is_refused(templates: Path, tmp_path: Path) -> None:
     (templates / "color.png").write_bytes(b"GIF89a")
     with pytest.raises(PackageError, match="inte en PNG-fil"):

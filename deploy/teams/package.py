@@ -2,23 +2,26 @@
 
 `build_package(app_id, domain, version, out)` writes a zip with manifest.json, the localization file(s),
 color.png and outline.png at its root, ready for Teams (Apps → Manage your apps → Upload a custom app).
-Everything Teams would reject is checked here first, and a PackageError says what to fix.
-Standard library only.
+Everything Teams would reject is checked here first, and a PackageError says what to fix. The icons are
+read with Pillow.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import re
-import struct
 import zipfile
-import zlib
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
 
 HERE = Path(__file__).resolve().parent
 MANIFEST_TEMPLATE = "manifest.template.json"
 MIN_MANIFEST_VERSION = (1, 17)
+COLOUR_MODES = ("RGB", "RGBA", "P", "PA")  # Pillow's modes of a PNG in colour (P: a palette)
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
@@ -323,82 +326,29 @@ def _check_localization(name: str, strings: dict, manifest: dict) -> None:
 
 
 def _check_icon(kind: str, name: str, data: bytes, width: int, height: int) -> None:
+    """What Teams requires of an icon: a PNG of its size; the colour one in colour, the outline one white
+    on transparent (every pixel white or fully transparent). Decoded by Pillow, whatever the PNG's depth,
+    palette or interlacing."""
     try:
-        png = read_png(data)
-    except (ValueError, zlib.error, struct.error) as error:
-        raise PackageError(f"icons.{kind} ({name}): {error}") from None
-    if (png.width, png.height) != (width, height):
-        raise PackageError(f"icons.{kind} ({name}) är {png.width}×{png.height}, ska vara {width}×{height}")
-    if kind == "color" and png.color_type not in (2, 6):
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format != "PNG":
+                raise PackageError(f"icons.{kind} ({name}): inte en PNG-fil utan {image.format}")
+            image.load()
+    except (UnidentifiedImageError, OSError) as error:
+        raise PackageError(f"icons.{kind} ({name}): inte en PNG-fil som går att läsa ({error})") from None
+    if image.size != (width, height):
+        found = f"{image.width}×{image.height}"
+        raise PackageError(f"icons.{kind} ({name}) är {found}, ska vara {width}×{height}")
+    if kind == "color" and image.mode not in COLOUR_MODES:
         raise PackageError(f"icons.color ({name}) ska vara en färgbild (RGB eller RGBA)")
     if kind == "outline":
-        if png.color_type not in (4, 6):
+        if not (image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info):
             raise PackageError(f"icons.outline ({name}) ska ha alfakanal (vitt på genomskinlig bakgrund)")
-        for x, y, pixel in png.pixels():
-            if pixel[-1] != 0 and any(channel != 255 for channel in pixel[:-1]):
-                raise PackageError(
-                    f"icons.outline ({name}): pixeln ({x}, {y}) är {pixel}; bara vitt eller helt "
-                    "genomskinligt är tillåtet"
-                )
-
-
-class Png:
-    """An 8-bit, non-interlaced PNG decoded to rows of pixel tuples."""
-
-    def __init__(self, width: int, height: int, color_type: int, rows: list[bytes]) -> None:
-        self.width, self.height, self.color_type, self.rows = width, height, color_type, rows
-
-    def pixels(self):
-        channels = _CHANNELS[self.color_type]
-        for y, row in enumerate(self.rows):
-            for x in range(self.width):
-                yield x, y, tuple(row[x * channels : (x + 1) * channels])
-
-
-_CHANNELS = {0: 1, 2: 3, 4: 2, 6: 4}
-
-
-def read_png(data: bytes) -> Png:
-    """Decode the PNG header and (for 8-bit, non-interlaced, non-palette images) its pixels."""
-    if data[:8] != b"\x89PNG\r\n\x1a\n":
-        raise ValueError("inte en PNG-fil")
-    chunks, pos = [], 8
-    while pos + 8 <= len(data):
-        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
-        chunks.append((kind, data[pos + 8 : pos + 8 + length]))
-        pos += 12 + length
-    if not chunks or chunks[0][0] != b"IHDR":
-        raise ValueError("PNG-filen saknar IHDR")
-    width, height, depth, color_type, _, _, interlace = struct.unpack(">IIBBBBB", chunks[0][1])
-    if depth != 8 or color_type not in _CHANNELS or interlace:
-        raise ValueError("spara som 8 bitar per kanal, RGB eller RGBA, utan interlace")
-    raw = zlib.decompress(b"".join(body for kind, body in chunks if kind == b"IDAT"))
-    bpp = _CHANNELS[color_type]
-    stride = width * bpp
-    if len(raw) < height * (stride + 1):
-        raise ValueError("PNG-filens bilddata är ofullständiga")
-    rows: list[bytes] = []
-    previous = bytearray(stride)
-    for y in range(height):
-        start = y * (stride + 1)
-        kind, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
-        for i in range(stride):
-            left = line[i - bpp] if i >= bpp else 0
-            up = previous[i]
-            corner = previous[i - bpp] if i >= bpp else 0
-            if kind == 1:
-                line[i] = (line[i] + left) & 0xFF
-            elif kind == 2:
-                line[i] = (line[i] + up) & 0xFF
-            elif kind == 3:
-                line[i] = (line[i] + (left + up) // 2) & 0xFF
-            elif kind == 4:
-                p = left + up - corner
-                pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
-                predictor = left if pa <= pb and pa <= pc else up if pb <= pc else corner
-                line[i] = (line[i] + predictor) & 0xFF
-            elif kind != 0:
-                raise ValueError(f"okänd PNG-filtertyp {kind}")
-        rows.append(bytes(line))
-        previous = line
-    return Png(width, height, color_type, rows)
+        pixels = np.asarray(image.convert("RGBA"))
+        coloured = (pixels[..., 3] != 0) & (pixels[..., :3] != 255).any(axis=-1)
+        if coloured.any():
+            y, x = (int(v) for v in np.argwhere(coloured)[0])
+            raise PackageError(
+                f"icons.outline ({name}): pixeln ({x}, {y}) är {tuple(int(v) for v in pixels[y, x])}; bara "
+                "vitt eller helt genomskinligt är tillåtet"
+            )
