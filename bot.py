@@ -128,7 +128,9 @@ def _parser() -> argparse.ArgumentParser:
         help="samtal att köra (dev_dialogs.jsonl)",
     )
     bench = sub.add_parser("bench", parents=[common], help="mät svarstider")
-    bench.add_argument("file", type=Path, nargs="?", default=Path("../shared/eval/dev.jsonl"))
+    bench.add_argument(
+        "file", type=Path, nargs="?", help="frågor, en per rad i JSON (standard: 120 av korpusens frågor)"
+    )
     bench.add_argument("--rounds", type=int, default=3)
     bench.add_argument("--no-cold-start", action="store_true")
     bench.add_argument("--load", action="store_true", help="last genom servern: svar/s, svarstid")
@@ -315,8 +317,16 @@ def cmd_eval(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_bench(config: Config, args: argparse.Namespace) -> int:
-    run_bench = _quality("benchmark").run_bench
-    load_cases = _quality("evaluation").load_cases
+    benchmark, load_cases = _quality("benchmark"), _quality("evaluation").load_cases
+    if args.file is not None and not args.file.is_file():
+        hint = 'Ange en fil med en fråga per rad i JSON ({"q": …}), eller ingen: då mäts korpusens frågor.'
+        print(f"Fel: frågefilen {args.file} finns inte. {hint}", file=sys.stderr)
+        return 2
+    if args.file is None:
+        questions = benchmark.bundled_questions(config.corpus_dir)
+        print(f"frågor: {len(questions)} ur {config.corpus_dir} (ange en fil för andra)", flush=True)
+    else:
+        questions = [case.question for case in load_cases(args.file)]
 
     if args.abuse:
         import asyncio
@@ -329,13 +339,12 @@ def cmd_bench(config: Config, args: argparse.Namespace) -> int:
     if args.load:  # through a real server's /api/messages; no engine in this process
         run_load_bench = _quality("loadbench").run_load_bench
 
-        for line in run_load_bench(config, [case.question for case in load_cases(args.file)], args.requests):
+        for line in run_load_bench(config, questions, args.requests):
             print(line, flush=True)
         return 0
     qa = _load_qa(config)
     print(f"uppstart (embedder + index, index byggt): {qa.report.seconds:.2f} s")
-    questions = [case.question for case in load_cases(args.file)]
-    result = run_bench(qa, questions, rounds=args.rounds, cold_start=not args.no_cold_start)
+    result = benchmark.run_bench(qa, questions, rounds=args.rounds, cold_start=not args.no_cold_start)
     for line in result.lines():
         print(line)
     return 0

@@ -67,6 +67,20 @@ def test_ask_without_a_question_says_how(index_dir: Path) -> None:
     assert "python bot.py ask" in result.stderr
 
 
+def test_bench_without_a_file_measures_the_bundled_questions(index_dir: Path) -> None:
+    """A fresh clone has no ../shared/eval/: the bench uses questions that ship with the project."""
+    result = run_bot("bench", "--rounds", "1", "--no-cold-start", index_dir=index_dir)
+    assert result.returncode == 0, result.stderr
+    assert "frågor: 120 ur " in result.stdout and "kvot svar/embedding (p50): " in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_bench_with_a_missing_file_says_what_to_give(index_dir: Path) -> None:
+    result = run_bot("bench", "finns-inte.jsonl", index_dir=index_dir)
+    assert result.returncode == 2
+    assert "finns-inte.jsonl finns inte" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_index_status(index_dir: Path, tmp_path: Path) -> None:
     assert run_bot("index", "status", index_dir=index_dir).returncode == 0
     missing = run_bot("index", "status", index_dir=tmp_path / "none")
