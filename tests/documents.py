@@ -81,7 +81,9 @@ def write_plan_pdf(markdown: str, path: Path, columns: int = 2) -> Path:
     return path
 
 
-def write_plan_docx(markdown: str, path: Path) -> Path:
+def write_plan_docx(markdown: str, path: Path, title_style: bool = True) -> Path:
+    """The plan as a Word file: its title in the Title style and its sections Heading 1, 2 …, or (without
+    `title_style`, as many files are) the title in Heading 1 and the sections from Heading 2."""
     import docx
 
     document = docx.Document()
@@ -92,7 +94,7 @@ def write_plan_docx(markdown: str, path: Path) -> Path:
             if seen_text:  # the source's page breaks, so the import can number pages
                 document.add_page_break()
         elif kind == "heading":
-            document.add_heading(text, level=level - 1)  # "#" is the Title style, "##" Heading 1
+            document.add_heading(text, level=level - 1 if title_style else level)  # level 0: Title
         elif kind in ("bullet", "number"):
             document.add_paragraph(text, style="List Bullet" if kind == "bullet" else "List Number")
         else:

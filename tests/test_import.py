@@ -86,6 +86,7 @@ def documents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "pdf": pdf,
         "pdf_one_column": write_plan_pdf(markdown, folder / "en-spalt.pdf", columns=1),
         "docx": write_plan_docx(markdown, folder / "handlingsplan.docx"),
+        "docx_no_title": write_plan_docx(markdown, folder / "utan-titelformat.docx", title_style=False),
         "scanned": write_image_only_pdf(folder / "skannad.pdf"),
         "encrypted": write_encrypted_pdf(pdf, folder / "krypterad.pdf"),
         "not_pdf": not_pdf,
@@ -95,16 +96,45 @@ def documents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 @pytest.fixture(scope="session")
 def imported(documents: dict[str, Path]) -> dict[str, Imported]:
-    return {kind: import_plan(documents[kind]) for kind in ("pdf", "pdf_one_column", "docx")}
+    kinds = ("pdf", "pdf_one_column", "docx", "docx_no_title")
+    return {kind: import_plan(documents[kind]) for kind in kinds}
 
 
-@pytest.mark.parametrize("kind", ["pdf", "pdf_one_column", "docx"])
+@pytest.mark.parametrize("kind", ["pdf", "pdf_one_column", "docx", "docx_no_title"])
 def test_import_recovers_the_curated_plan(imported: dict[str, Imported], kind: str) -> None:
     recovery = compare(CURATED.read_text(encoding="utf-8"), imported[kind].markdown)
     print(f"{kind}: words {recovery.words:.2%}, headings {recovery.headings:.2%}")
     assert recovery.words >= 0.99
     assert recovery.headings >= 0.95
     assert recovery.lists_missing == []
+
+
+def test_a_word_file_titled_in_heading_1_imports_as_one_with_a_title_style(
+    imported: dict[str, Imported],
+) -> None:
+    """Many Word files have no Title style: the title is their only Heading 1 and the sections Heading 2. The
+    levels follow the document, and the title comes once."""
+    titled, untitled = imported["docx"].markdown, imported["docx_no_title"].markdown
+    headings = [line for line in titled.splitlines() if line.startswith("#")]
+    assert [line for line in untitled.splitlines() if line.startswith("#")] == headings
+    assert sum(line.startswith("# ") for line in untitled.splitlines()) == 1
+
+
+def test_word_chapters_in_heading_1_stay_sections(tmp_path: Path) -> None:
+    """A file whose Heading 1s are its chapters (several of them) has no title among them."""
+    import docx
+
+    document = docx.Document()
+    for chapter in ("Förord", "Omvärld"):
+        document.add_heading(chapter, level=1)
+        document.add_heading(f"Om {chapter.lower()}", level=2)
+        document.add_paragraph(f"Text om {chapter.lower()} som är tillräckligt lång för att räknas.")
+    path = tmp_path / "kapitel.docx"
+    document.save(path)
+    from index.importer.word import read_docx
+
+    levels = [(b.level, b.text) for b in read_docx(path).blocks if b.kind == "heading"]
+    assert levels == [(2, "Förord"), (3, "Om förord"), (2, "Omvärld"), (3, "Om omvärld")]
 
 
 def test_pdf_import_joins_broken_words_and_drops_running_footers(imported: dict[str, Imported]) -> None:

@@ -29,7 +29,7 @@ def read_docx(path: Path) -> Extracted:
         if text:
             blocks.append(_block(paragraph, text, page))
         page += after
-    return Extracted(blocks=blocks, pages=page, title=document.core_properties.title or "")
+    return Extracted(blocks=_titled(blocks), pages=page, title=document.core_properties.title or "")
 
 
 def _paragraphs(document):
@@ -51,6 +51,23 @@ def _block(paragraph, text: str, page: int) -> Block:
     if style.lower().startswith("list") or paragraph._p.find(f"{W}pPr/{W}numPr") is not None:
         return Block("item", [text], page, numbered="number" in style.lower())
     return Block("paragraph", [text], page)
+
+
+def _titled(blocks: list[Block]) -> list[Block]:
+    """Heading levels as the document means them. With a Title style, Title is the plan's title (level 1)
+    and Heading 1 its sections (2). Many files have no Title: their title is a Heading 1, the only one, and
+    their sections Heading 2, so every heading is one level up (else the sections come in a level too deep
+    and the title twice, once from the file's properties). A file whose Heading 1s are its chapters keeps
+    them as sections."""
+    headings = [b for b in blocks if b.kind == "heading"]
+    if not headings or any(b.level == 1 for b in headings):
+        return blocks
+    first = headings[0]
+    if first.level != 2 or sum(b.level == 2 for b in headings) != 1:
+        return blocks
+    for block in headings:
+        block.level = max(1, block.level - 1)
+    return blocks
 
 
 def _heading_level(paragraph, style: str) -> int:
