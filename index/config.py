@@ -73,6 +73,9 @@ class Config:
     rate_limit_client: str = "60/minute"
     rate_limit_conversation: str = "20/minute"
     rate_limit_token: str = "10/minute"  # new web-chat sessions per client
+    # Redis (redis://host:6379/0, rediss://… with TLS) for rate limits shared by every process and instance;
+    # empty: each process counts in its own memory.
+    redis_url: str = field(default="", repr=False)
     # How many reverse proxies in front of the bot append to X-Forwarded-For (0: use the socket's address).
     forwarded_hops: int = 0
     # Who may frame the web chat page (CSP frame-ancestors), e.g. "https://www.regionorebrolan.se".
@@ -117,6 +120,7 @@ class Config:
                 "KOMPETENSBOT_RATE_LIMIT_CONVERSATION", base.rate_limit_conversation
             ),
             rate_limit_token=env.get("KOMPETENSBOT_RATE_LIMIT_TOKEN", base.rate_limit_token),
+            redis_url=_redis_url(env.get("KOMPETENSBOT_REDIS_URL", "").strip()),
             forwarded_hops=_number(env, "KOMPETENSBOT_FORWARDED_HOPS", base.forwarded_hops),
             frame_ancestors=env.get("KOMPETENSBOT_FRAME_ANCESTORS", base.frame_ancestors),
         )
@@ -152,3 +156,10 @@ def _choice(env: dict[str, str], name: str, default: str, allowed: tuple[str, ..
         choices = ", ".join(allowed)
         raise ConfigError(f"{name}={text!r} går inte att använda: ange {choices} (standard {default}).")
     return text
+
+
+def _redis_url(url: str) -> str:
+    if url and not url.startswith(("redis://", "rediss://")):
+        allowed = "ange redis://värd:6379/0 (rediss:// med TLS)"
+        raise ConfigError(f"KOMPETENSBOT_REDIS_URL går inte att använda: {allowed}.")
+    return url

@@ -206,7 +206,7 @@ def _nonempty(value: object) -> bool:
 async def handle_messages(request: web.Request) -> web.StreamResponse:
     app = request.app
     if not app[CONFIG].app_id:  # without authentication, the caller's address is all there is to limit
-        limited = app[LIMITER].check(ratelimit.CLIENT, ratelimit.client_address(request))
+        limited = await app[LIMITER].check(ratelimit.CLIENT, ratelimit.client_address(request))
         if limited is not None:
             return limited
     activity = await read_activity(request)
@@ -221,7 +221,7 @@ async def handle_messages(request: web.Request) -> web.StreamResponse:
         if not verdict.ok:
             log.warning("Rejected a request to /api/messages: %s", verdict.reason)
             return error_response(401, "Unauthorized")
-    limited = app[LIMITER].check(ratelimit.CONVERSATION, f"{activity.channel_id}/{activity.conversation.id}")
+    limited = await app[LIMITER].check(ratelimit.CONVERSATION, f"{activity.channel_id}/{activity.conversation.id}")
     if limited is not None:
         return limited
     adapter = app[ADAPTER]

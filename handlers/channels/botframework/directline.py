@@ -303,8 +303,8 @@ class LocalDirectLine:
 
     # --- rate limits -----------------------------------------------------------------------------------
 
-    def limit(self, rule: str, key: str) -> web.Response | None:
-        return self.limiter.check(rule, key) if self.limiter else None
+    async def limit(self, rule: str, key: str) -> web.Response | None:
+        return await self.limiter.check(rule, key) if self.limiter else None
 
     def client(self, request: web.Request) -> str:
         return client_address(request, self.forwarded_hops)
@@ -313,7 +313,7 @@ class LocalDirectLine:
         """`handler` behind the CLIENT rule."""
 
         async def limited(request: web.Request) -> web.StreamResponse:
-            refused = self.limit(CLIENT, self.client(request))
+            refused = await self.limit(CLIENT, self.client(request))
             return refused if refused is not None else await handler(request)
 
         return limited
@@ -336,7 +336,7 @@ class LocalDirectLine:
             user = body.get("user")
             if isinstance(user, dict) and isinstance(user.get("id"), str):
                 user_id = user["id"][:128]
-        limited = self.limit(TOKEN, self.client(request))
+        limited = await self.limit(TOKEN, self.client(request))
         if limited is not None:
             return limited
         session = self.new_session(user_id)
@@ -363,10 +363,10 @@ class LocalDirectLine:
         """
         conversation = self._authorize(request)
         if isinstance(conversation, web.Response):
-            refused = self.limit(CLIENT, self.client(request))
+            refused = await self.limit(CLIENT, self.client(request))
             return refused if refused is not None else conversation
         if self.poll_limiter is not None:
-            limited = self.poll_limiter.check(POLL, conversation.id)
+            limited = await self.poll_limiter.check(POLL, conversation.id)
             if limited is not None:
                 return limited
         watermark = parse_number(request.query.get("watermark", "") or "0")
@@ -381,7 +381,7 @@ class LocalDirectLine:
         conversation = self._authorize(request)
         if isinstance(conversation, web.Response):
             return conversation
-        limited = self.limit(CONVERSATION, conversation.id)
+        limited = await self.limit(CONVERSATION, conversation.id)
         if limited is not None:
             return limited
         activity = await _json_object(request, MAX_ACTIVITY_BYTES)

@@ -41,7 +41,7 @@ class TokenService:
         headers = {"Cache-Control": "no-store"}
         client = client_address(request, self.forwarded_hops)
         for rule in (CLIENT, TOKEN):
-            refused = self.limiter.check(rule, client)
+            refused = await self.limiter.check(rule, client)
             if refused is not None:
                 return refused
         if self.secret:
