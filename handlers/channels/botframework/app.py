@@ -221,7 +221,8 @@ async def handle_messages(request: web.Request) -> web.StreamResponse:
         if not verdict.ok:
             log.warning("Rejected a request to /api/messages: %s", verdict.reason)
             return error_response(401, "Unauthorized")
-    limited = await app[LIMITER].check(ratelimit.CONVERSATION, f"{activity.channel_id}/{activity.conversation.id}")
+    conversation = f"{activity.channel_id}/{activity.conversation.id}"
+    limited = await app[LIMITER].check(ratelimit.CONVERSATION, conversation)
     if limited is not None:
         return limited
     adapter = app[ADAPTER]

@@ -73,8 +73,8 @@ class RateLimiter:
         now = time.monotonic()
         if now - self._warned >= WARN_EVERY_SECONDS:
             self._warned = now
-            log.warning("Gränserna för förfrågningar kan inte läsas i Redis (%s); förfrågningar släpps igenom",
-                        type(error.__cause__ or error).__name__)
+            cause = type(error.__cause__ or error).__name__
+            log.warning("Gränserna kan inte läsas i Redis (%s); förfrågningar släpps igenom", cause)
 
 
 def shared_storage(url: str) -> Storage:
