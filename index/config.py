@@ -35,6 +35,9 @@ class Config:
     port: int = 3978
     # Server processes sharing the port; more than one needs a shared conversation state store (`state`).
     workers: int = 1
+    # Several workers: where their metrics meet (prometheus-client's PROMETHEUS_MULTIPROC_DIR), emptied at
+    # start; None: a temporary folder, removed at exit.
+    metrics_folder: Path | None = None
     # Where conversation state lives: "memory" (per process) or "blob" (Azure Blob Storage, shared).
     state: str = "memory"
     # Blob state: the storage account's connection string (a secret) and the container, created if missing.
@@ -94,6 +97,7 @@ class Config:
             host=env.get("HOST", base.host),
             port=_number(env, "PORT", base.port),
             workers=_number(env, "KOMPETENSBOT_WORKERS", base.workers),
+            metrics_folder=Path(folder) if (folder := env.get("PROMETHEUS_MULTIPROC_DIR", "")) else None,
             state=env.get("KOMPETENSBOT_STATE", "") or base.state,
             blob_connection_string=env.get("KOMPETENSBOT_BLOB_CONNECTION_STRING", ""),
             blob_container=env.get("KOMPETENSBOT_BLOB_CONTAINER", "") or base.blob_container,

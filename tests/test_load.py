@@ -199,6 +199,60 @@ def test_workers_share_the_port_are_restarted_and_stop_on_sigterm() -> None:
             os.kill(pid, 0)
 
 
+COUNTING = """
+import os, sys
+from aiohttp import web
+from handlers.channels.botframework import metrics_route
+from handlers.operations.workers import Supervisor
+
+def serve_one():
+    app = web.Application()
+    metrics = metrics_route.add_routes(app)
+    metrics.set_index_generation(1)
+
+    async def answer(request):
+        metrics.answer("answered", "test", 0.01)
+        return web.Response(text=str(os.getpid()))
+
+    app.router.add_get("/", answer)
+    web.run_app(app, host="127.0.0.1", port={port}, reuse_port=True, print=None, shutdown_timeout=1)
+
+sys.exit(Supervisor(2, serve_one, min_uptime=0.0).run())
+"""
+
+
+def _answered(port: int) -> float:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    lines = [line for line in text.splitlines() if line.startswith("kompetensbot_answers_total{")]
+    return sum(float(line.rsplit(" ", 1)[1]) for line in lines)
+
+
+def test_one_scrape_counts_every_workers_answers() -> None:
+    """prometheus-client's multiprocess mode under the supervisor: whichever worker takes the scrape, it
+    counts the answers of both."""
+    port = loadbench.free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    parent = subprocess.Popen([sys.executable, "-c", COUNTING.format(port=port)], cwd=ROOT, env=env)
+    try:
+        answered: list[int] = []
+        deadline = time.monotonic() + 20
+        while len(set(answered)) < 2 and time.monotonic() < deadline:
+            for _ in range(20):
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
+                        answered.append(int(response.read()))
+                except OSError:
+                    time.sleep(0.05)
+        assert len(set(answered)) == 2, "both workers answered"
+        assert [_answered(port) for _ in range(6)] == [float(len(answered))] * 6
+        parent.send_signal(signal.SIGTERM)
+        assert parent.wait(15) == 0
+    finally:
+        parent.kill()
+
+
 def test_workers_that_cannot_start_fail_the_parent() -> None:
     parent = supervised(loadbench.free_port(), fail=True, min_uptime=10.0)
     try:

@@ -60,6 +60,7 @@ class LiveEngine(Generic[E]):
     engine: E | None = None
     error: str | None = None  # why the first load failed, while no engine has loaded since
     generation: int = 0  # engines loaded so far: 1 after the first load, +1 per switch to a rebuilt index
+    on_switch: Callable[[int], None] | None = None  # told each new generation (the metrics' gauge)
     done: threading.Event = field(default_factory=threading.Event)  # set once the first load has ended
     _stamp: IndexStamp | None = field(default=None, repr=False)  # the build the current engine came from
     _stop: threading.Event = field(default_factory=threading.Event, repr=False)
@@ -139,6 +140,8 @@ class LiveEngine(Generic[E]):
         self.engine = engine  # the switch: one reference, rebound after the new engine is complete
         self.error = None
         self.generation += 1
+        if self.on_switch is not None:
+            self.on_switch(self.generation)
 
     def _run(self, loader: Callable[[], E]) -> None:
         self.load(loader)

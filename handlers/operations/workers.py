@@ -15,11 +15,14 @@ import contextlib
 import ctypes
 import logging
 import os
+import shutil
 import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from handlers.operations import metrics
 from index.config import Config
 
 log = logging.getLogger(__name__)
@@ -58,11 +61,21 @@ class Supervisor:
     count: int
     serve_one: Callable[[], None]
     min_uptime: float = MIN_UPTIME_SECONDS
+    metrics_folder: Path | None = None  # where the workers' metrics meet; None: a temporary folder
     children: dict[int, float] = field(default_factory=dict)  # pid -> when it started
     stopping: float | None = None  # when the stop signal came
     failed: bool = False
 
     def run(self) -> int:
+        # One scrape of /metrics, whichever worker takes it, counts every worker's answers.
+        shared = metrics.share_between_processes(self.metrics_folder)
+        try:
+            return self._supervise()
+        finally:
+            if self.metrics_folder is None:
+                shutil.rmtree(shared, ignore_errors=True)
+
+    def _supervise(self) -> int:
         for _ in range(self.count):
             self._spawn()
         signal.signal(signal.SIGTERM, self._stop)
@@ -86,6 +99,7 @@ class Supervisor:
             if pid == 0:
                 return
             started = self.children.pop(pid, None)
+            metrics.worker_stopped(pid)
             if started is None or self.stopping is not None:
                 continue
             code = os.waitstatus_to_exitcode(status)
@@ -137,4 +151,4 @@ def serve(config: Config, serve_one: Callable[[], None]) -> int:
     """Run config.workers processes of serve_one(), which must bind its port with SO_REUSEPORT."""
     check_workers(config)
     log.info("Starting %d workers on port %d", config.workers, config.port)
-    return Supervisor(config.workers, serve_one).run()
+    return Supervisor(config.workers, serve_one, metrics_folder=config.metrics_folder).run()

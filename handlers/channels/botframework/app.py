@@ -296,7 +296,7 @@ def create_app(config: Config, qa_loader: QALoader, storage: Storage | None = No
     app[IN_FLIGHT] = set()
     app[CONFIG] = config
     metrics = metrics_route.add_routes(app)
-    metrics.index_generation.set_function(lambda: state.generation)  # read at scrape time
+    state.on_switch = metrics.set_index_generation
     app[LIMITER] = ratelimit.RateLimiter.from_config(config, on_limited=metrics.refused)
     app[STATE] = state
     app[LOADER] = qa_loader
