@@ -102,9 +102,8 @@ def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     workdir = tmp_path_factory.mktemp("azurite")
     log_path = workdir / "azurite.log"
     command = [str(AZURITE_BLOB), "--blobHost", "127.0.0.1", "--blobPort", "0", "--disableTelemetry"]
-    # --loose: azure-storage-blob 12.7.0 (pinned by botbuilder-azure) sends x-ms-encryption-algorithm on every
-    # upload, which Azure ignores without a key but Azurite's strict mode refuses (Azurite issue 676).
-    command += ["--silent", "--loose", "--inMemoryPersistence", "--extentMemoryLimit", "64"]
+    # Strict mode (no --loose): Azurite refuses what Azure would, so the store is tested as it meets Azure.
+    command += ["--silent", "--inMemoryPersistence", "--extentMemoryLimit", "64"]
     with log_path.open("w") as log_file:
         process = subprocess.Popen(command, cwd=workdir, stdout=log_file, stderr=subprocess.STDOUT)
     try:

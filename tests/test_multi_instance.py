@@ -27,7 +27,7 @@ from azure.storage.blob.aio import ContainerClient
 from conftest import ROOT, free_port
 from connector import FakeConnector
 
-from handlers.channels.botframework.state import blob_name
+from handlers.channels.botframework.state import API_VERSION, blob_name
 from index.config import Config
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -174,7 +174,8 @@ async def test_follow_ups_are_understood_on_the_other_instance(
     other = Conversation(connector)
     assert "En gång per år" not in await other.ask(b, "Hur ofta anordnas den?")
 
-    async with ContainerClient.from_connection_string(azurite, container_name) as container:
+    client = ContainerClient.from_connection_string(azurite, container_name, api_version=API_VERSION)
+    async with client as container:
         names = [blob.name async for blob in container.list_blobs()]
     # The conversation's state is in the shared container, under a name that does not show its id.
     assert blob_name(f"emulator/conversations/{user.id}") in names

@@ -1,7 +1,8 @@
 """Conversation state stores: bounded memory, and Azure Blob Storage against a real Azurite (conftest.py).
 
-The blob tests read and write through botbuilder-azure's BlobStorage on a real storage emulator; only the
-clock the TTL is measured with is moved forward, so expiry needs no waiting.
+The blob tests read and write through our Storage on the current azure-storage-blob against a real storage
+emulator in strict mode (it refuses what Azure would); only the clock the TTL is measured with is moved
+forward, so expiry needs no waiting.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from azure.core.exceptions import HttpResponseError, ServiceRequestError
+from azure.core.exceptions import ServiceRequestError
 from azure.storage.blob.aio import ContainerClient
 from conftest import ROOT
 
 from handlers.channels.botframework.state import (
+    API_VERSION,
     BoundedMemoryStorage,
+    ConflictingWrite,
     ExpiringBlobStorage,
     StateConfigError,
     blob_name,
@@ -121,7 +124,7 @@ async def blob(azurite: str, container_name: str, clock: Clock) -> AsyncIterator
 @pytest.fixture
 async def container(azurite: str, container_name: str) -> AsyncIterator[ContainerClient]:
     """The same container seen directly, as an operator would in the storage account."""
-    client = ContainerClient.from_connection_string(azurite, container_name)
+    client = ContainerClient.from_connection_string(azurite, container_name, api_version=API_VERSION)
     yield client
     await client.close()
 
@@ -177,12 +180,52 @@ async def test_blob_write_with_a_stale_etag_raises_and_keeps_the_newer_state(
     first, second = (await blob.read([KEY]))[KEY], (await blob.read([KEY]))[KEY]
     first["n"], second["n"] = 1, 2
     await blob.write({KEY: first})
-    with pytest.raises(HttpResponseError):
+    with pytest.raises(ConflictingWrite):
         await blob.write({KEY: second})
     assert (await blob.read([KEY]))[KEY]["n"] == 1
     second["e_tag"] = "*"  # botbuilder's "overwrite whatever is there"
     await blob.write({KEY: second})
     assert (await blob.read([KEY]))[KEY]["n"] == 2
+
+
+async def test_two_instances_writing_one_conversation_at_once_keep_one_whole_state(
+    azurite: str, container_name: str, clock: Clock
+) -> None:
+    """Two instances read a conversation, then both write it at the same moment: one write wins, the other
+    is refused, and what is stored is one instance's state, whole."""
+    first = make_blob_storage(azurite, container_name, DAY, now=clock.now)
+    second = make_blob_storage(azurite, container_name, DAY, now=clock.now)
+    try:
+        await first.write({KEY: {"turn": 0}})
+        mine, theirs = (await first.read([KEY]))[KEY], (await second.read([KEY]))[KEY]
+        mine["turn"], theirs["turn"] = "A", "B"
+        outcomes = await asyncio.gather(
+            first.write({KEY: mine}), second.write({KEY: theirs}), return_exceptions=True
+        )
+        refused = [o for o in outcomes if isinstance(o, ConflictingWrite)]
+        assert len(refused) == 1 and outcomes.count(None) == 1, outcomes
+        won = "A" if outcomes[0] is None else "B"
+        assert (await second.read([KEY]))[KEY]["turn"] == won
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_state_written_by_botbuilder_azure_still_reads(
+    blob: ExpiringBlobStorage, container: ContainerClient
+) -> None:
+    """botbuilder-azure's BlobStorage stored jsonpickle's JSON under the same hashed names: it reads as it
+    was, with its ETag, and can be written back."""
+    import jsonpickle
+
+    await blob.read([KEY])  # creates the container
+    stored = {"ConversationState": {"context": {"question": "Vad gör Almi?", "topic": "Almi"}}}
+    await container.upload_blob(blob_name(KEY), jsonpickle.encode(stored))
+    item = (await blob.read([KEY]))[KEY]
+    assert item["ConversationState"]["context"]["topic"] == "Almi" and item["e_tag"]
+    item["ConversationState"]["context"]["topic"] = "REKO"
+    await blob.write({KEY: item})
+    assert (await blob.read([KEY]))[KEY]["ConversationState"]["context"]["topic"] == "REKO"
 
 
 async def test_blob_conversation_not_written_for_the_ttl_reads_as_missing(

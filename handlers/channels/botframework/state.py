@@ -3,10 +3,15 @@
 Conversation state is what a follow-up question refers back to (the previous question, topic and actor). With
 one process, `BoundedMemoryStorage` keeps it: botbuilder's MemoryStorage with a cap on conversations and an
 expiry. With several instances behind a load balancer, consecutive turns of one conversation land on
-different instances, so they share `ExpiringBlobStorage`: botbuilder-azure's BlobStorage (one JSON blob per
-conversation, optimistic concurrency through the blob's ETag) with these changes:
+different instances, so they share `ExpiringBlobStorage`: botbuilder's Storage contract on the current
+azure-storage-blob (its asyncio client), one JSON blob per conversation, with optimistic concurrency through
+the blob's ETag: a write of what was read uploads with If-Match, so when another instance wrote the
+conversation in between the write fails (ConflictingWrite) and the newer state stays; an item without an
+ETag, or with "*", is written whatever is there, as botbuilder's MemoryStorage does. (botbuilder-azure's
+BlobStorage, used before, pins azure-storage-blob 12.7.0 of 2021, whose uploads strict Azurite refuses.)
+The blobs are jsonpickle's JSON, as botbuilder-azure wrote them, so state it stored still reads. Further:
 
-- its client is built with short timeouts and one quick retry; with the SDK's defaults (300 s read timeout,
+- the client has short timeouts and one quick retry; with the SDK's defaults (300 s read timeout,
   three retries backing off from 15 s) a refused upload took 86 s to fail, holding the chat turn;
 - blob names are the SHA-256 of the state key, so conversation ids never appear in the storage account
   (and Teams ids with ':', '@' and ';' make no odd blob names);
@@ -22,6 +27,7 @@ Both keep botbuilder's Storage contract: a write with a stale ETag raises, as Me
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import logging
@@ -32,10 +38,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from azure.core.exceptions import ResourceModifiedError, ResourceNotFoundError
+from azure.core import MatchConditions
+from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
 from azure.storage.blob.aio import ContainerClient, LinearRetry, StorageStreamDownloader
-from botbuilder.azure import BlobStorage, BlobStorageSettings
 from botbuilder.core import MemoryStorage, Storage
+from jsonpickle import encode
 from jsonpickle.unpickler import Unpickler
 
 from index.config import Config
@@ -48,8 +55,16 @@ READ_TIMEOUT_SECONDS = 5
 RETRIES = 1
 RETRY_BACKOFF_SECONDS = 0.3
 SWEEP_INTERVAL = timedelta(hours=1)
+# The Blob service version spoken, fixed rather than the SDK's newest: an SDK upgrade does not change what the
+# store asks of the service, and Azurite (the tests' emulator, 3.37) serves this version in strict mode.
+API_VERSION = "2026-06-06"
 # Azure's rule for container names: 3-63 characters, lower-case letters, digits and single hyphens inside.
 CONTAINER_NAME = re.compile(r"[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]")
+
+
+class ConflictingWrite(Exception):
+    """Another instance wrote the conversation since it was read: this write is refused (botbuilder's
+    contract), and the newer state stays."""
 
 
 class StateConfigError(RuntimeError):
@@ -106,30 +121,22 @@ def blob_name(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-class ExpiringBlobStorage(BlobStorage):
-    """botbuilder-azure's BlobStorage with hashed blob names, a TTL and a sweep (see the module docstring)."""
+class ExpiringBlobStorage(Storage):
+    """Conversation state in Azure Blob Storage: hashed blob names, ETag concurrency, a TTL and a sweep (see
+    the module docstring)."""
 
-    def __init__(
-        self,
-        settings: BlobStorageSettings,
-        container: ContainerClient,
-        ttl: timedelta,
-        now: Callable[[], datetime],
-    ) -> None:
-        super().__init__(settings)
-        # BlobStorage keeps its container client in a private attribute; swap in ours, built with short
-        # timeouts (botbuilder-azure 4.17.1 is the last release, so this cannot drift).
-        self._BlobStorage__container_client = container
+    def __init__(self, container: ContainerClient, ttl: timedelta, now: Callable[[], datetime]) -> None:
         self._container = container
         self.ttl = ttl
         self._now = now
+        self._created = False  # the container, once per process (and again if an operator deletes it)
         self._last_sweep: datetime | None = None
         self._sweeping: asyncio.Task[int] | None = None
 
     async def read(self, keys: list[str]) -> dict[str, Any]:
         if not keys:
             raise ValueError("Keys are required when reading")
-        await self._initialize()
+        await self._create_container()
         items: dict[str, Any] = {}
         for key in keys:
             try:
@@ -141,19 +148,50 @@ class ExpiringBlobStorage(BlobStorage):
         return items
 
     async def write(self, changes: dict[str, Any]) -> None:
+        if changes is None:
+            raise ValueError("Changes are required when writing")
         if not changes:
-            await super().write(changes)  # raises for None, as BlobStorage does
             return
-        named = {blob_name(key): item for key, item in changes.items()}
-        try:
-            await super().write(named)
-        except ResourceNotFoundError:  # the container was deleted (to wipe all state): make it again
-            self._BlobStorage__initialized = False
-            await super().write(named)
+        await self._create_container()
+        for key, item in changes.items():
+            try:
+                await self._upload(blob_name(key), item)
+            except ResourceNotFoundError:  # the container was deleted (to wipe all state): make it again
+                self._created = False
+                await self._create_container()
+                await self._upload(blob_name(key), item)
         self._start_sweep_if_due()
 
     async def delete(self, keys: list[str]) -> None:
-        await super().delete([blob_name(key) for key in keys])
+        if keys is None:
+            raise ValueError("Keys are required when deleting")
+        for key in keys:
+            with contextlib.suppress(ResourceNotFoundError):  # what is gone is deleted
+                await self._container.delete_blob(blob_name(key))
+
+    async def _upload(self, name: str, item: Any) -> None:
+        """The item as JSON; with If-Match when it carries the ETag it was read with."""
+        e_tag = item.get("e_tag") if isinstance(item, dict) else getattr(item, "e_tag", None)
+        if e_tag == "":
+            raise ValueError("An empty e_tag: write what was read, or no e_tag (or '*') to overwrite")
+        blob = self._container.get_blob_client(name)
+        data = encode(item)
+        if e_tag in (None, "*"):
+            await blob.upload_blob(data, overwrite=True)
+            return
+        try:
+            await blob.upload_blob(
+                data, overwrite=True, etag=f'"{e_tag}"', match_condition=MatchConditions.IfNotModified
+            )
+        except ResourceModifiedError as conflict:
+            raise ConflictingWrite("written by another instance since it was read") from conflict
+
+    async def _create_container(self) -> None:
+        if self._created:
+            return
+        with contextlib.suppress(ResourceExistsError):
+            await self._container.create_container()
+        self._created = True
 
     async def sweep(self) -> int:
         """Delete the blobs not written for the TTL; returns how many. Safe with several instances."""
@@ -197,7 +235,7 @@ class ExpiringBlobStorage(BlobStorage):
 
 
 async def _store_item(blob: StorageStreamDownloader) -> Any:
-    """As BlobStorage reads a blob (JSON from jsonpickle, the ETag added), without its deprecated call."""
+    """The stored item (jsonpickle's JSON, as botbuilder-azure's BlobStorage wrote it too), its ETag added."""
     item = json.loads(await blob.readall())
     item["e_tag"] = blob.properties.etag.replace('"', "")
     return Unpickler().restore(item)
@@ -210,15 +248,15 @@ def make_blob_storage(
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> ExpiringBlobStorage:
     """Blob state in `container` (created on first use), with our timeouts and retries."""
-    settings = BlobStorageSettings(container_name=container, connection_string=connection_string)
     client = ContainerClient.from_connection_string(  # owns its HTTP session, so close() closes it
         connection_string,
         container,
+        api_version=API_VERSION,
         connection_timeout=CONNECT_TIMEOUT_SECONDS,
         read_timeout=READ_TIMEOUT_SECONDS,
         retry_policy=LinearRetry(backoff=RETRY_BACKOFF_SECONDS, retry_total=RETRIES, random_jitter_range=0.2),
     )
-    return ExpiringBlobStorage(settings, client, ttl, now)
+    return ExpiringBlobStorage(client, ttl, now)
 
 
 def make_storage(config: Config) -> Storage:
