@@ -5,6 +5,7 @@ The real app (create_app) on loopback, the channel played by tests/connector.py.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 
 import pytest
@@ -48,6 +49,41 @@ async def test_a_channel_that_fails_gets_a_failure_status(start: Start) -> None:
         response = await bot.post("/api/messages", json=emulator_activity(failing, "Vad gör Almi?"))
     assert response.status == 502
     assert "error" in await response.json()
+
+
+async def test_an_unreachable_channel_is_one_warning_line_and_a_502(
+    start: Start, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A serviceUrl nobody listens on: the request is answered 502 and counted, and the log has one WARNING
+    line with the status and the host, no traceback (msrest and requests used to log 150 lines)."""
+    from conftest import free_port
+
+    bot = await start(FakeQA)
+    gone = type("Gone", (), {"url": f"http://127.0.0.1:{free_port()}"})()
+    caplog.clear()  # the app's start-up lines
+    with caplog.at_level(logging.INFO):
+        response = await bot.post("/api/messages", json=emulator_activity(gone, "Vad gör Almi?"))
+    assert response.status == 502
+    lines = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    host = gone.url.removeprefix("http://")
+    expected = f"Svaret kunde inte levereras till kanalen: status inget svar, {host}"
+    assert [r.getMessage() for r in lines] == [expected]
+    assert not any(r.exc_info for r in caplog.records)
+    text = await (await bot.get("/metrics")).text()
+    assert 'kompetensbot_failed_replies_total{channel="emulator"} 1.0' in text
+
+
+async def test_a_channel_that_refuses_is_one_warning_line_with_its_status(
+    start: Start, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot = await start(FakeQA)
+    caplog.clear()
+    async with FakeConnector(status=503) as refusing:
+        with caplog.at_level(logging.INFO):
+            response = await bot.post("/api/messages", json=emulator_activity(refusing, "Vad gör Almi?"))
+    assert response.status == 502
+    [line] = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert line.startswith("Svaret kunde inte levereras till kanalen: status 503, 127.0.0.1:")
 
 
 async def test_expect_replies_come_back_in_the_response_body(start: Start, connector: FakeConnector) -> None:

@@ -300,13 +300,13 @@ async def test_exception_in_a_turn_gets_an_apology_and_the_server_goes_on(
 async def test_failing_channel_does_not_break_the_server(
     bot: TestClient, connector: FakeConnector, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # serviceUrl points at the bot itself, which answers 404: the reply and then the apology both fail to
-    # send; the request completes, and says that its reply was lost (502), instead of 201.
+    # serviceUrl points at the bot itself, which answers 404: the reply cannot be sent (and an apology would
+    # go the same way); the request completes, and says that its reply was lost (502), instead of 201.
     lost = emulator_activity(connector, "Vad gör Almi?", serviceUrl=str(bot.make_url("/nowhere")))
     with caplog.at_level(logging.WARNING, logger="handlers.channels.botframework.app"):
         response = await bot.post("/api/messages", json=lost)
     assert response.status == 502
-    assert "Could not send the apology" in caplog.text
+    assert "Svaret kunde inte levereras till kanalen: status 404" in caplog.text
     assert connector.received == []
     assert (await ask(bot, connector, "Vad gör Almi?"))["text"] == "SVAR på: Vad gör Almi?"
 

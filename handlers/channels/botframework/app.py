@@ -106,6 +106,11 @@ def auth_settings(config: Config) -> BotAuthSettings:
 async def on_turn_error(context: TurnContext, error: Exception) -> None:
     """Log the failure and apologise; never re-raise, so one bad turn cannot take the server down."""
     activity = context.activity
+    if isinstance(error, replies.ReplyNotDelivered):
+        # The channel did not take the reply: one line (no traceback, no ids), the request answered 502.
+        log.warning("Svaret kunde inte levereras till kanalen: %s", error)
+        replies.mark_failed()
+        return
     # The activity's type only: its ids and text are the user's (see deploy/README.md, data protection).
     log.error("Turn failed: %s activity", activity.type, exc_info=(type(error), error, error.__traceback__))
     text = activity.text if isinstance(activity.text, str) else ""
@@ -328,6 +333,7 @@ def create_app(config: Config, qa_loader: QALoader, storage: Storage | None = No
     if close is not None:  # the blob store's HTTP client
         app.on_cleanup.append(lambda _: close())
     app.on_cleanup.append(_stop_watching)
+    app.on_cleanup.append(lambda _: replies.SENDER.close())
     return app
 
 

@@ -1,26 +1,33 @@
-"""How replies leave the bot: through botbuilder's connector client, with short timeouts, on threads of their
-own, and with their failure known to the request that caused them.
+"""How replies leave the bot: over one shared aiohttp session with short timeouts, and with their failure
+known to the request that caused them.
 
 botbuilder sends replies with `requests` (msrest) in the event loop's default executor, with a 100 s timeout
-and up to three retries. One slow channel then holds threads that other conversations' replies (and anything
-else on the default executor) wait for. Here:
+and up to three retries: one slow channel holds threads that other conversations' replies wait for, and an
+unreachable one logs a traceback through msrest and requests. Here:
 
-- the default executor is a pool of its own, sized for replies (`REPLY_THREADS`); the engine answers on
-  other threads, so a slow channel costs only its own conversation;
-- every connector client gets a connect and a read timeout and at most one retry of a failed connection
-  (a read is not retried: the reply may have arrived);
-- a turn whose reply could not be delivered is marked on a per-request `Delivery`, so /api/messages answers
-  502 (and it is counted) instead of 201.
+- the connector operations that send (reply, send, update, delete an activity) go over one aiohttp session
+  per process, reused across turns, with a connect and a read timeout and no retry (the reply may have
+  arrived); the bearer token comes from botbuilder's credentials, on a thread (MSAL may fetch it);
+- what else botbuilder asks of the connector (a Teams member lookup) stays msrest's, its clients with the
+  same timeouts, on a pool of threads of its own (`REPLY_THREADS`);
+- a reply that cannot be delivered raises `ReplyNotDelivered` (the status, the host): the turn's error
+  handler logs it as one WARNING line and marks the request's `Delivery`, so /api/messages answers 502 (and
+  it is counted) instead of 201; nothing else waits on it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
+import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlsplit
 
+import aiohttp
 from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import ResourceResponse
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import AuthenticateRequestResult, ClaimsIdentity, ConnectorFactory
 
@@ -69,6 +76,101 @@ def use_reply_threads(loop: asyncio.AbstractEventLoop) -> ThreadPoolExecutor:
     return pool
 
 
+class ReplyNotDelivered(Exception):
+    """The channel did not take a reply: its status (None: no answer in time, or no connection) and host."""
+
+    def __init__(self, status: int | None, host: str) -> None:
+        super().__init__(f"status {status if status is not None else 'inget svar'}, {host}")
+        self.status, self.host = status, host
+
+
+class ReplySender:
+    """One aiohttp session for every reply the process sends, made in the loop that first sends."""
+
+    def __init__(self) -> None:
+        self._session: aiohttp.ClientSession | None = None
+
+    async def request(self, method: str, url: str, token: str, body: Any = None) -> dict[str, Any]:
+        headers = {"Accept": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        host = urlsplit(url).netloc
+        try:
+            async with self._current().request(method, url, json=body, headers=headers) as response:
+                if response.status >= 300:
+                    raise ReplyNotDelivered(response.status, host)
+                text = await response.text()
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise ReplyNotDelivered(None, host) from error
+        try:  # delivered; the channel's answer names the new activity's id, if it says anything
+            data = json.loads(text) if text.strip() else {}
+        except ValueError:
+            data = {}
+        return data if isinstance(data, dict) else {}
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _current(self) -> aiohttp.ClientSession:
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._session.closed or self._session._loop is not loop:
+            timeout = aiohttp.ClientTimeout(sock_connect=CONNECT_TIMEOUT, sock_read=READ_TIMEOUT)
+            self._session = aiohttp.ClientSession(timeout=timeout)
+        return self._session
+
+
+SENDER = ReplySender()  # the process's; closed when the app shuts down (app.py)
+
+
+class _Conversations:
+    """The connector's conversation operations that send activities, over aiohttp; anything else is left to
+    msrest's operations (`inner`)."""
+
+    def __init__(self, client: ConnectorClient, sender: ReplySender) -> None:
+        self._inner = client.conversations
+        self._base = client.config.base_url.rstrip("/")
+        self._credentials = client.config.credentials
+        self._sender = sender
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    async def reply_to_activity(self, conversation_id: str, activity_id: str, activity, **_: Any):
+        return await self._send("POST", f"{_path(conversation_id)}/{_quoted(activity_id)}", activity)
+
+    async def send_to_conversation(self, conversation_id: str, activity, **_: Any):
+        return await self._send("POST", _path(conversation_id), activity)
+
+    async def update_activity(self, conversation_id: str, activity_id: str, activity, **_: Any):
+        return await self._send("PUT", f"{_path(conversation_id)}/{_quoted(activity_id)}", activity)
+
+    async def delete_activity(self, conversation_id: str, activity_id: str, **_: Any) -> None:
+        await self._send("DELETE", f"{_path(conversation_id)}/{_quoted(activity_id)}", None)
+
+    async def _send(self, method: str, path: str, activity) -> ResourceResponse:
+        body = self._inner._serialize.body(activity, "Activity") if activity is not None else None
+        token = await _token(self._credentials)
+        data = await self._sender.request(method, f"{self._base}{path}", token, body)
+        return ResourceResponse(id=data.get("id"))
+
+
+def _path(conversation_id: str) -> str:
+    return f"/v3/conversations/{_quoted(conversation_id)}/activities"
+
+
+def _quoted(value: str) -> str:
+    return quote(str(value), safe="")  # Teams ids hold ':', ';' and '@'
+
+
+async def _token(credentials) -> str:
+    """The bearer token botbuilder's credentials give (none without an app id: the local Emulator mode)."""
+    if credentials is None or not getattr(credentials, "microsoft_app_id", None):
+        return ""
+    return await asyncio.to_thread(credentials.get_access_token)
+
+
 class _TimeoutConnectorFactory(ConnectorFactory):
     def __init__(self, inner: ConnectorFactory) -> None:
         self._inner = inner
@@ -78,6 +180,7 @@ class _TimeoutConnectorFactory(ConnectorFactory):
         client.config.connection.timeout = (CONNECT_TIMEOUT, READ_TIMEOUT)
         retry = client.config.retry_policy.policy
         retry.total, retry.connect, retry.read, retry.status = 1, 1, 0, 0
+        client.conversations = _Conversations(client, SENDER)
         return client
 
 
