@@ -144,6 +144,9 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--abuse", action="store_true", help="vad missbruk och trasiga kanaler kostar andra")
     bench.add_argument("--requests", type=int, default=320, help="frågor per samtidighetsnivå (--load)")
     bench.add_argument("--workers", type=int, help="serverns processer (--load; som serve --workers)")
+    bench.add_argument(
+        "--scale", help="bygge, start och svar för planen upprepad så här många gånger, t.ex. 2,4,16"
+    )
     teams = sub.add_parser("teams-package", help="bygg Teams-appaketet (zip) ur deploy/teams")
     teams.add_argument("--app-id", help="Azure Bot-resursens Microsoft App ID (standard: MicrosoftAppId)")
     teams.add_argument("--domain", required=True, help="botens värdnamn, utan https:// och sökväg")
@@ -325,6 +328,11 @@ def cmd_eval(config: Config, args: argparse.Namespace) -> int:
 
 def cmd_bench(config: Config, args: argparse.Namespace) -> int:
     benchmark, load_cases = _quality("benchmark"), _quality("evaluation").load_cases
+    if args.scale:
+        factors = [int(k) for k in args.scale.split(",") if k.strip().isdigit() and int(k) >= 1]
+        for line in _quality("scalebench").run(config, factors):
+            print(line, flush=True)
+        return 0
     if args.file is not None and not args.file.is_file():
         hint = 'Ange en fil med en fråga per rad i JSON ({"q": …}), eller ingen: då mäts korpusens frågor.'
         print(f"Fel: frågefilen {args.file} finns inte. {hint}", file=sys.stderr)

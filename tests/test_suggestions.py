@@ -33,6 +33,29 @@ def test_candidates_read_naturally(candidates: dict[str, str]) -> None:
     assert not any(":" in name.rsplit(" > ", 1)[-1] for name in candidates)  # no figure captions
 
 
+def test_headings_are_cased_by_where_their_words_stand_in_the_plan() -> None:
+    """A heading's first words are a name when the plan writes them capitalised inside sentences and never
+    in lower case; looked up where the word stands, so the check grows with the plan, not its square."""
+    from handlers.composing.suggestions import _Casing
+    from index.knowledge import Block, Document, Section
+
+    text = "Arbetet leds av Region Örebro län. Länets kommuner samverkar, och länets kommuner har ansvar."
+    section = Section(("Om",), 1, [Block("paragraph", (text,), 1)])
+    casing = _Casing(Document("Plan", [section]))
+    assert casing.in_sentence("Region Örebro län") == "Region Örebro län"
+    assert casing.in_sentence("Länets kommuner") == "länets kommuner"
+    assert casing.in_sentence("Finansiering") == "finansiering"
+
+
+def test_the_scale_bench_repeats_the_plan_with_sections_of_their_own() -> None:
+    from handlers.quality.scalebench import repeated
+
+    plan = "# Planen\n\n## Förord\n\nText.\n\n### Mål\n\nMer text.\n"
+    tripled = repeated(plan, 3)
+    assert tripled.count("# Planen") == 1 and tripled.count("Text.") == 3
+    assert "## Förord (del 2)" in tripled and "### Mål (del 3)" in tripled
+
+
 def test_engine_suggestions_are_checked_and_answerable(real_qa) -> None:
     answer = real_qa.answer("Vad gör Almi?")
     assert 1 <= len(answer.suggestions) <= MAX_SUGGESTIONS

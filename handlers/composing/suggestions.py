@@ -18,6 +18,7 @@ from handlers.understanding.actors import ActorDirectory
 from index.knowledge import Document, Section
 
 log = logging.getLogger(__name__)
+WORD = re.compile(r"\w+")
 
 MAX_SUGGESTIONS = 3
 # A heading that states something ("Offentlig sektor har de största kompetensbehoven") is quoted as it is.
@@ -148,6 +149,11 @@ class _Casing:
 
     def __init__(self, document: Document):
         self._text = " ".join(b.text for s in document.sections for b in s.blocks)
+        # Where each word starts (lower case), so a heading is looked up where its first word stands, not by a
+        # search through the whole plan: that made the check grow with the square of the plan's length.
+        self._starts: dict[str, list[int]] = {}
+        for match in WORD.finditer(self._text):
+            self._starts.setdefault(match.group().lower(), []).append(match.start())
 
     def in_sentence(self, heading: str) -> str:
         """ "Länets kommuner" -> "länets kommuner", but "Region Örebro län", "Almi" and "REKO" stay."""
@@ -157,6 +163,14 @@ class _Casing:
         if len(words) > 1 and words[1][:1].isupper():
             return heading  # "Stiftelsen Activa", "Svenskt Näringsliv", "Länsstyrelsen Örebro"
         start = " ".join(words[:2])
-        as_name = re.search(rf"[a-zåäö,] {re.escape(start)}\b", self._text) is not None
-        as_word = re.search(rf"\b{re.escape(start.lower())}\b", self._text) is not None
+        as_name = self._found(re.compile(rf"[a-zåäö,] {re.escape(start)}\b"), start, 2)
+        as_word = self._found(re.compile(rf"\b{re.escape(start.lower())}\b"), start, 0)
         return heading if as_name and not as_word else heading[:1].lower() + heading[1:]
+
+    def _found(self, pattern: re.Pattern[str], start: str, before: int) -> bool:
+        """Whether `pattern` (matching `before` characters ahead of `start`) occurs in the plan's text."""
+        first = WORD.match(start)
+        if first is None:  # no word to look up by
+            return pattern.search(self._text) is not None
+        positions = self._starts.get(first.group().lower(), [])
+        return any(pattern.match(self._text, at - before) for at in positions if at >= before)
