@@ -148,7 +148,7 @@ class Memory:
         """From corpus rows (in scope with gold, and off topic): every question embedded once."""
         if not rows:
             return cls.empty(len(sentences), dimension)
-        plain = [_plain(s.text) for s in sentences]
+        plain = [plain_text(s.text) for s in sentences]
         scope_vectors = np.asarray(embed([row["q"] for row in rows]), dtype=np.float32).reshape(-1, dimension)
         scope_in = np.asarray([in_scope(row) for row in rows], dtype=bool)
         anchored = [(i, anchor(row.get("gold", []), plain)) for i, row in enumerate(rows) if in_scope(row)]
@@ -161,12 +161,12 @@ class Memory:
 
 
 def anchor(gold: list[str], plain_sentences: Sequence[str]) -> list[int]:
-    """The stored sentences (plain, see _plain) that hold a gold sentence's words, or make up much of it (the
+    """The stored sentences (see plain_text) that hold a gold sentence's words, or make up much of it (the
     index may split what the corpus writer copied as one). A short line inside it is not its evidence: the
     name "Region Örebro län" (a heading, the contact card's first line) lies within hundreds of gold
     sentences."""
     found: list[int] = []
-    for text in (_plain(g) for g in gold):
+    for text in (plain_text(g) for g in gold):
         for i, stored in enumerate(plain_sentences):
             if len(stored) < MIN_ANCHOR_CHARS or i in found:
                 continue
@@ -176,7 +176,7 @@ def anchor(gold: list[str], plain_sentences: Sequence[str]) -> list[int]:
     return found
 
 
-def _plain(text: str) -> str:
+def plain_text(text: str) -> str:
     """Lower case, footnote marks dropped, whitespace collapsed: how a writer's copy and the index compare."""
     return " ".join(re.sub(r"\*", "", text.lower()).split())
 

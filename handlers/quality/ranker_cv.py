@@ -24,10 +24,11 @@ from pathlib import Path
 import numpy as np
 
 from handlers.composing.composer import W_MEMORY
-from handlers.composing.memory import Memory, _plain, anchor, in_scope
+from handlers.composing.memory import Memory, anchor, in_scope, plain_text
 from handlers.composing.strategies.extract import POINTS_BACK
 from handlers.engine.qa import QA
 from handlers.quality.calibration import corpus
+from handlers.understanding.analyser import Query
 from index.search import Ranking
 from index.text import tokens
 
@@ -92,7 +93,7 @@ def samples(qa: QA, corpus_dir: Path) -> list[Sample]:
     """Every corpus question with gold, its candidates described with the memory of the other batches."""
     rows, vectors = corpus(qa, corpus_dir)
     sentences = qa.searcher.stored.sentences
-    plain = [_plain(s.text) for s in sentences]
+    plain = [plain_text(s.text) for s in sentences]
     table = {row["q"]: vector for row, vector in zip(rows, vectors, strict=True)}
     lookup = lambda questions: np.vstack([table[q] for q in questions])  # noqa: E731
     found = []
@@ -142,7 +143,7 @@ def _sample(qa: QA, memory: Memory, row: dict, vector: np.ndarray, gold: list[in
 
 
 def _columns(
-    qa: QA, query, ranking: Ranking, vote: np.ndarray, closeness: float, c: np.ndarray
+    qa: QA, query: Query, ranking: Ranking, vote: np.ndarray, closeness: float, c: np.ndarray
 ) -> list[np.ndarray]:
     """The candidates' closeness to the question and the corpus's vote."""
     chunk = np.array([s.chunk for s in qa.searcher.stored.sentences])
