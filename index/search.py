@@ -159,10 +159,10 @@ class HybridSearcher:
             lexical_chunks = np.zeros(len(self.chunks), dtype=np.float32)
         lexical_scale = LEXICAL_SCALE.get(lang, 1.0)
         scores = (
-            W_SENTENCE * _z(sentence_cosines)
-            + W_PASSAGE * _z(chunk_cosines)[self._sentence_chunk]
-            + lexical_scale * W_LEXICAL_SENTENCE * _relative(lexical_sentences)
-            + lexical_scale * W_LEXICAL_PASSAGE * _relative(lexical_chunks)[self._sentence_chunk]
+            W_SENTENCE * z_scores(sentence_cosines)
+            + W_PASSAGE * z_scores(chunk_cosines)[self._sentence_chunk]
+            + lexical_scale * W_LEXICAL_SENTENCE * relative_to_best(lexical_sentences)
+            + lexical_scale * W_LEXICAL_PASSAGE * relative_to_best(lexical_chunks)[self._sentence_chunk]
             + W_HEADING * self._is_heading
         )
         if chapter:
@@ -212,11 +212,11 @@ class HybridSearcher:
         return self._sentences_of.get(chunk_index, [])
 
 
-def _z(values: np.ndarray) -> np.ndarray:
+def z_scores(values: np.ndarray) -> np.ndarray:
     """Standard scores within one question: how far above this question's usual cosine a passage is."""
     return (values - values.mean()) / (values.std() + 1e-9)
 
 
-def _relative(values: np.ndarray) -> np.ndarray:
+def relative_to_best(values: np.ndarray) -> np.ndarray:
     best = float(values.max()) if len(values) else 0.0
     return values / best if best > 0 else np.zeros_like(values)

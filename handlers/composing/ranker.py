@@ -8,10 +8,11 @@ the term asked about, holds the kind a "which" names, names the actor asked abou
 A learned ranker over the same candidates and flags, with the vote, cosines, BM25 and the sentence's shape as
 features (gradient-boosted trees fitted on the corpus, `bot.py eval --ranker-cv`,
 handlers/quality/ranker_cv.py), was measured against these preferences with each corpus batch held out: the
-best sentence is a gold one for 0.635 of 1,079 questions against 0.618; the best sentence or a neighbour of a
-gold one (what an answer quotes) for 0.712 against 0.714; answering with it (one run, the extract's margins
-rescaled to its log-odds) the leads held the answer for 770 of 1,450 corpus questions against 771. On par,
-it is not used: it would add a model fitted at every index build for no answer a reader would see improve.
+best sentence is a gold one for 0.637 of 1,079 questions against 0.618; the best sentence or a neighbour of
+a gold one (what an answer quotes) for 0.714, as for these preferences. Answering with it (one run, an
+earlier variant, the extract's margins rescaled to its log-odds), the leads held the answer for 770 of 1,450
+corpus questions against 771. On par, it is not used: it would add a model fitted at every index build for
+no answer a reader would see improve.
 """
 
 from __future__ import annotations

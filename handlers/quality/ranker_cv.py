@@ -8,11 +8,11 @@ what is asked, its shape), and gradient-boosted trees (LightGBM, binary: is it a
 with each batch held out in turn. Each question's vote comes from the memory of the other batches only, as
 in use the memory has never seen the question.
 
-Measured (2026-12-06, 1,079 questions): the best sentence is a gold one for 0.635 against the engine's 0.618,
-one of the best two for 0.765; the best sentence or a neighbour of a gold one (what an answer quotes around
-its best sentence) for 0.712 against 0.714. Fitted on 1, 2, 3 or 5 other batches, the model's best is gold for
-0.598, 0.615, 0.629, 0.628: more corpus of the same kind would not change that. On par where it counts, so
-the engine keeps its preferences.
+Measured (2026-12-06, 1,079 questions): the best sentence is a gold one for 0.637 against the engine's 0.618,
+one of the best two for 0.766; the best sentence or a neighbour of a gold one (what an answer quotes around
+its best sentence) for 0.714, as for the engine. An earlier variant (30 candidates) fitted on 1, 2, 3 or 5
+other batches put a gold sentence first for 0.598, 0.615, 0.629, 0.628: more corpus of the same kind would
+not change that. On par where it counts, so the engine keeps its preferences.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from handlers.composing.strategies.extract import POINTS_BACK
 from handlers.engine.qa import QA
 from handlers.quality.calibration import corpus
 from handlers.understanding.analyser import Query
-from index.search import Ranking
+from index.search import Ranking, relative_to_best, z_scores
 from index.text import tokens
 
 PARAMS = {
@@ -147,7 +147,7 @@ def _columns(
 ) -> list[np.ndarray]:
     """The candidates' closeness to the question and the corpus's vote."""
     chunk = np.array([s.chunk for s in qa.searcher.stored.sentences])
-    cosine = _z(ranking.sentence_cosines)
+    cosine = z_scores(ranking.sentence_cosines)
     lexical = ranking.sentence_lexical
     places = {h.chunk_index: n for n, h in enumerate(ranking.hits)}
     passage_vote = np.zeros(len(ranking.chunk_cosines))
@@ -156,9 +156,9 @@ def _columns(
     return [
         cosine[c],
         cosine[c] - cosine.max(),
-        _z(ranking.chunk_cosines)[chunk[c]],
-        _relative(lexical)[c],
-        _relative(ranking.chunk_lexical)[chunk[c]],
+        z_scores(ranking.chunk_cosines)[chunk[c]],
+        relative_to_best(lexical)[c],
+        relative_to_best(ranking.chunk_lexical)[chunk[c]],
         np.log1p((ranking.sentence_cosines[None, :] > ranking.sentence_cosines[c][:, None]).sum(1)),
         np.log1p((lexical[None, :] > lexical[c][:, None]).sum(1)),
         np.array([places.get(int(k), len(ranking.hits)) for k in chunk[c]]),
@@ -217,12 +217,3 @@ def report(scored: Sequence[tuple[Sample, np.ndarray]]) -> list[str]:
         n = counts[0]
         lines.append(f"{key:8} {int(n):5} " + " ".join(f"{c / n:8.3f}" for c in counts[1:]))
     return lines
-
-
-def _z(values: np.ndarray) -> np.ndarray:
-    return (values - values.mean()) / (values.std() + 1e-9)
-
-
-def _relative(values: np.ndarray) -> np.ndarray:
-    best = float(values.max()) if len(values) else 0.0
-    return values / best if best > 0 else np.zeros_like(values, dtype=np.float64)

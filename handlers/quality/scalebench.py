@@ -17,9 +17,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from handlers.quality.benchmark import SCRIPT
 from index.config import ROOT, Config
 
-SCRIPT = ROOT / "bot.py"
 HEADING = re.compile(r"^(#{2,6}) (.*)$")
 P50 = re.compile(r"svar \(sök \+ svar, inkl\. embedding\): p50 ([0-9.]+) ms")
 
