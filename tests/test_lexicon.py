@@ -170,3 +170,13 @@ def test_a_misspelt_key_is_refused(tmp_path):
     _edit(directory / "en.toml", "\nnot = [", "\nnots = [")
     with pytest.raises(LexiconError, match=r"en\.toml, cue 1: unknown keys \['nots'\]"):
         load(directory, names)
+
+
+def test_fold_chars_folds_one_character_for_one() -> None:
+    """fold_chars is str.translate on a table filled as characters come: the same as folding each character
+    and keeping its first, for any character, so a span of the folded text is a span of the original."""
+    from index.text import fold
+
+    text = "Förordet ÅÄÖ åäö éü ß İstanbul ﬁ Σς \u00a0 " + "".join(map(chr, range(0x20, 0x3000, 7)))
+    assert fold_chars(text) == "".join(fold(c)[:1] for c in text)
+    assert len(fold_chars(text)) == len(text)

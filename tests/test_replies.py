@@ -228,3 +228,54 @@ async def test_the_chat_page_may_be_framed_only_by_the_configured_site(start: St
     framed = await start(FakeQA, config=site)
     policy = (await framed.get("/chat")).headers["Content-Security-Policy"]
     assert policy.endswith("frame-ancestors https://www.regionorebrolan.se")  # the injected part dropped
+
+
+def _connector_factory(app_id: str = "app-id"):
+    from botframework.connector.auth import PasswordServiceClientCredentialFactory
+    from botframework.connector.auth._connector_factory_impl import _ConnectorFactoryImpl
+
+    credentials = PasswordServiceClientCredentialFactory(app_id, "secret", "tenant")
+    return _ConnectorFactoryImpl(app_id, "https://api.botframework.com", "https://login", True, credentials)
+
+
+async def test_a_channel_endpoint_keeps_its_connector_client_and_credentials(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """botbuilder builds a connector client, with new credentials (whose token cache is their own), for
+    every turn; one is kept per endpoint and identity, so the token is fetched once, not once per reply."""
+    from handlers.channels.botframework import replies
+
+    monkeypatch.setattr(replies, "CLIENTS", replies._ConnectorClients(size=2))
+    first = await replies._TimeoutConnectorFactory(_connector_factory()).create("https://smba.example/a/")
+    again = await replies._TimeoutConnectorFactory(_connector_factory()).create("https://smba.example/a/")
+    assert again is first and again.config.credentials is first.config.credentials
+    assert isinstance(first.conversations, replies._Conversations)
+    assert first.config.connection.timeout == (replies.CONNECT_TIMEOUT, replies.READ_TIMEOUT)
+    other_bot = await replies._TimeoutConnectorFactory(_connector_factory("other")).create(
+        "https://smba.example/a/"
+    )
+    other_place = await replies._TimeoutConnectorFactory(_connector_factory()).create("https://smba.example/b/")
+    assert other_bot is not first and other_place is not first
+    # Bounded: the least recently used endpoint went when a third came.
+    third = await replies._TimeoutConnectorFactory(_connector_factory()).create("https://smba.example/a/")
+    assert third is not first
+
+
+async def test_the_user_token_client_is_built_only_when_used() -> None:
+    from handlers.channels.botframework import replies
+
+    built: list[str] = []
+
+    class Real:
+        async def get_token_status(self, user_id: str, channel_id: str, include_filter: str) -> list[str]:
+            return [user_id, channel_id, include_filter]
+
+    async def make() -> Real:
+        built.append("built")
+        return Real()
+
+    client = replies._UserTokenClientOnDemand(make)
+    assert built == []
+    assert await client.get_token_status("u", "msteams", "") == ["u", "msteams", ""]
+    assert await client.get_token_status("v", "msteams", "") == ["v", "msteams", ""]
+    assert built == ["built"]

@@ -76,9 +76,24 @@ class Ask:
         return NOTES[self.kind](self, texts)
 
 
+class _OneForOne(dict[int, str]):
+    """`str.translate`'s table for fold_chars, filled as characters come (a few hundred in practice; an
+    exotic text's characters beyond CACHED_CHARACTERS are folded without being kept)."""
+
+    def __missing__(self, code: int) -> str:
+        folded = fold(chr(code))[:1]  # lower() may lengthen a character ("İ"): its first is kept
+        if len(self) < CACHED_CHARACTERS:
+            self[code] = folded
+        return folded
+
+
+CACHED_CHARACTERS = 4096
+_ONE_FOR_ONE = _OneForOne()
+
+
 def fold_chars(text: str) -> str:
     """`index.text.fold`, one character for one, so a span of the folded text is a span of the question."""
-    return "".join(fold(c)[:1] for c in text)
+    return text.translate(_ONE_FOR_ONE)
 
 
 # --- Satisfaction ----------------------------------------------------------------------------------

@@ -169,15 +169,15 @@ async def read_activity(request: web.Request) -> Activity | web.Response:
         return error_response(400, "Body must be a JSON object (an activity)")
     if not isinstance(data.get("type"), str) or not data["type"]:
         return error_response(400, "Activity has no 'type'")
+    try:
+        activity = Activity().deserialize(data)
+    except Exception as exc:  # msrest raises DeserializationError (a ValueError) for mistyped fields
+        return error_response(400, f"Not a valid activity: {exc}"[:300])
     problem = _check_activity_fields(data)
-    return problem if problem is not None else Activity().deserialize(data)
+    return problem if problem is not None else activity
 
 
 def _check_activity_fields(data: dict) -> web.Response | None:
-    try:
-        Activity().deserialize(data)
-    except Exception as exc:  # msrest raises DeserializationError (a ValueError) for mistyped fields
-        return error_response(400, f"Not a valid activity: {exc}"[:300])
     conversation = data.get("conversation")
     if not isinstance(conversation, dict) or not _nonempty(conversation.get("id")):
         return error_response(400, "Activity has no 'conversation.id'")

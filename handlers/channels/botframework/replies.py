@@ -13,6 +13,11 @@ unreachable one logs a traceback through msrest and requests. Here:
 - a reply that cannot be delivered raises `ReplyNotDelivered` (the status, the host): the turn's error
   handler logs it as one WARNING line and marks the request's `Delivery`, so /api/messages answers 502 (and
   it is counted) instead of 201; nothing else waits on it.
+
+botbuilder also builds a connector client (an msrest pipeline, a requests session, new credentials) and a
+user-token client for every turn. A connector client is kept here per channel endpoint and identity, so its
+credentials keep their token (MSAL's cache is per credentials object: new ones fetch a token from Entra ID
+for every reply); the user-token client, which this bot never uses (no sign-in), is only built if asked for.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import json
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -30,10 +37,15 @@ from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthenticati
 from botbuilder.schema import ResourceResponse
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import AuthenticateRequestResult, ClaimsIdentity, ConnectorFactory
+from botframework.connector.auth.user_token_client import UserTokenClient
+from msrest.serialization import Serializer
 
 REPLY_THREADS = 32
 CONNECT_TIMEOUT = 3.0  # seconds
 READ_TIMEOUT = 10.0  # the Bot Connector answers in well under a second; Teams at worst in a few
+# Connector clients kept (the least recently used goes first): a deployment talks to a handful of channel
+# endpoints; without an app id (local mode) a caller names any serviceUrl, so the number is bounded.
+KEPT_CLIENTS = 64
 
 
 @dataclass
@@ -133,6 +145,10 @@ class _Conversations:
         self._base = client.config.base_url.rstrip("/")
         self._credentials = client.config.credentials
         self._sender = sender
+        # msrest's client-side validation walks the whole activity to check constraints the Bot Framework
+        # schema does not declare (no model has any): a third of what serialising costs, for nothing.
+        self._serialize = Serializer(client.conversations._serialize.dependencies)
+        self._serialize.client_side_validation = False
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
@@ -150,7 +166,7 @@ class _Conversations:
         await self._send("DELETE", f"{_path(conversation_id)}/{_quoted(activity_id)}", None)
 
     async def _send(self, method: str, path: str, activity) -> ResourceResponse:
-        body = self._inner._serialize.body(activity, "Activity") if activity is not None else None
+        body = self._serialize.body(activity, "Activity") if activity is not None else None
         token = await _token(self._credentials)
         data = await self._sender.request(method, f"{self._base}{path}", token, body)
         return ResourceResponse(id=data.get("id"))
@@ -171,17 +187,86 @@ async def _token(credentials) -> str:
     return await asyncio.to_thread(credentials.get_access_token)
 
 
+class _ConnectorClients:
+    """The connector clients made so far, by what makes one: the endpoint, the audience, the identity."""
+
+    def __init__(self, size: int = KEPT_CLIENTS) -> None:
+        self._clients: OrderedDict[tuple, ConnectorClient] = OrderedDict()
+        self._size = size
+
+    async def get(self, key: tuple | None, make: Callable[[], Awaitable[ConnectorClient]]) -> ConnectorClient:
+        if key is None:  # a factory whose identity is unknown: a client of its own
+            return await make()
+        client = self._clients.get(key)
+        if client is None:
+            client = await make()
+            self._clients[key] = client
+            if len(self._clients) > self._size:
+                self._clients.popitem(last=False)
+        self._clients.move_to_end(key)
+        return client
+
+
+CLIENTS = _ConnectorClients()  # the process's
+
+
 class _TimeoutConnectorFactory(ConnectorFactory):
     def __init__(self, inner: ConnectorFactory) -> None:
         self._inner = inner
 
     async def create(self, service_url: str, audience: str = None) -> ConnectorClient:  # noqa: RUF013
+        return await CLIENTS.get(self._key(service_url, audience), lambda: self._make(service_url, audience))
+
+    def _key(self, service_url: str, audience: str | None) -> tuple | None:
+        """What botbuilder's factory makes a client from (its private fields: None if it has others)."""
+        try:
+            inner = self._inner
+            scope = inner._to_channel_from_bot_oauth_scope  # type: ignore[attr-defined]
+            identity = (inner._app_id, inner._login_endpoint, inner._validate_authority)  # type: ignore[attr-defined]
+            custom = inner._connector_client_configuration  # type: ignore[attr-defined]
+        except AttributeError:
+            return None
+        return (service_url, audience or scope, *identity) if custom is None else None
+
+    async def _make(self, service_url: str, audience: str | None) -> ConnectorClient:
         client = await self._inner.create(service_url, audience)
         client.config.connection.timeout = (CONNECT_TIMEOUT, READ_TIMEOUT)
         retry = client.config.retry_policy.policy
         retry.total, retry.connect, retry.read, retry.status = 1, 1, 0, 0
         client.conversations = _Conversations(client, SENDER)
         return client
+
+
+class _UserTokenClientOnDemand(UserTokenClient):
+    """botbuilder's user-token client, built the first time one of its operations is called."""
+
+    def __init__(self, make: Callable[[], Awaitable[UserTokenClient]]) -> None:
+        super().__init__()
+        self._make = make
+        self._client: UserTokenClient | None = None
+
+    async def _real(self) -> UserTokenClient:
+        if self._client is None:
+            self._client = await self._make()
+        return self._client
+
+    async def get_user_token(self, *args: Any, **kwargs: Any):
+        return await (await self._real()).get_user_token(*args, **kwargs)
+
+    async def get_sign_in_resource(self, *args: Any, **kwargs: Any):
+        return await (await self._real()).get_sign_in_resource(*args, **kwargs)
+
+    async def sign_out_user(self, *args: Any, **kwargs: Any):
+        return await (await self._real()).sign_out_user(*args, **kwargs)
+
+    async def get_token_status(self, *args: Any, **kwargs: Any):
+        return await (await self._real()).get_token_status(*args, **kwargs)
+
+    async def get_aad_tokens(self, *args: Any, **kwargs: Any):
+        return await (await self._real()).get_aad_tokens(*args, **kwargs)
+
+    async def exchange_token(self, *args: Any, **kwargs: Any):
+        return await (await self._real()).exchange_token(*args, **kwargs)
 
 
 class TimeoutAuthentication(ConfigurationBotFrameworkAuthentication):
@@ -195,3 +280,7 @@ class TimeoutAuthentication(ConfigurationBotFrameworkAuthentication):
 
     def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
         return _TimeoutConnectorFactory(super().create_connector_factory(claims_identity))
+
+    async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> UserTokenClient:
+        build = super().create_user_token_client
+        return _UserTokenClientOnDemand(lambda: build(claims_identity))
