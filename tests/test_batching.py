@@ -179,3 +179,39 @@ def test_workers_run_batches_at_the_same_time() -> None:
     futures = [batcher.submit("a"), batcher.submit("b")]
     assert [f.result(5) for f in futures] == ["a", "b"]
     assert batcher.stats.batches == 2
+
+
+def test_when_done_calls_on_with_every_result_once_the_last_is_in() -> None:
+    recorder = Recorder()
+    batcher = MicroBatcher(recorder, max_batch=16, window=0)
+    gate = hold_worker(batcher, recorder)
+    got: list[list[str]] = []
+    futures = batcher.submit_all(["a", "b"])
+    batching.when_done(futures, got.append, lambda error: got.append([repr(error)]))
+    assert got == []  # nobody waits: the callback comes with the batch
+    recorder.release.set()
+    gate.result(5)
+    [f.result(5) for f in futures]
+    assert got == [["A", "B"]]
+
+
+def test_when_done_reports_the_first_failure() -> None:
+    recorder = Recorder()
+    batcher = MicroBatcher(recorder, max_batch=16, window=0)
+    failures: list[BaseException] = []
+    done = threading.Event()
+    futures = batcher.submit_all(["bad", "other"])
+    batching.when_done(futures, lambda _: done.set(), lambda error: (failures.append(error), done.set()))
+    assert done.wait(5)
+    assert [type(e) for e in failures] == [ValueError]
+
+
+def test_a_withdrawn_announcement_no_longer_holds_an_idle_worker() -> None:
+    recorder = Recorder()
+    batcher = MicroBatcher(recorder, max_batch=16, window=5.0)
+    announcement = batcher.announce()
+    announcement.withdraw()
+    announcement.withdraw()  # twice is harmless
+    started = time.monotonic()
+    assert batcher.submit("q").result(5) == "Q"
+    assert time.monotonic() - started < 1.0

@@ -70,6 +70,34 @@ def test_concurrent_async_answers_equal_sequential_answers_and_share_batches(rea
     assert batches < items / 2  # asked at once, embedded together
 
 
+def test_a_failing_step_fails_only_its_own_async_answer(real_qa, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The steps hand over on the engine's threads: a failure in analysis or composing reaches the caller
+    as the exception, withdraws the announced embedding, and leaves the engine answering."""
+    analyse, finish = real_qa.analyser.analyse, real_qa._finish
+
+    def failing_analysis(question: str, context: Context | None = None):
+        if question == "analysera inte":
+            raise ValueError("analysis failed")
+        return analyse(question, context)
+
+    def failing_finish(query, vectors, context, may_ask_back=True):
+        if query.text == "komponera inte":
+            raise KeyError("composing failed")
+        return finish(query, vectors, context, may_ask_back)
+
+    monkeypatch.setattr(real_qa.analyser, "analyse", failing_analysis)
+    monkeypatch.setattr(real_qa, "_finish", failing_finish)
+
+    async def ask_all() -> list:
+        questions = ["analysera inte", "komponera inte", "Vad gör Almi?"]
+        return await asyncio.gather(*(real_qa.answer_async(q) for q in questions), return_exceptions=True)
+
+    failed_analysis, failed_composing, answered = asyncio.run(ask_all())
+    assert isinstance(failed_analysis, ValueError) and isinstance(failed_composing, KeyError)
+    assert answered.answered
+    assert real_qa.batcher._expected == 0  # nothing left announced for the embedder to wait for
+
+
 def test_async_answer_keeps_the_thread_of_a_conversation(real_qa) -> None:
     first = asyncio.run(real_qa.answer_async("Vad gör Almi?"))
     follow_up = asyncio.run(real_qa.answer_async("Vem äger den?", first.context))

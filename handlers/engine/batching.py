@@ -16,7 +16,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future
+from concurrent.futures import CancelledError, Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
@@ -87,21 +87,29 @@ class MicroBatcher(Generic[T, R]):
         """Submit and await (for callers on an event loop)."""
         return await asyncio.wrap_future(self.submit(item))
 
-    @contextmanager
-    def expecting(self) -> Iterator[Announcement]:
-        """Announce items that will be submitted inside this block (`announcement.submit(items)`), so an
-        idle worker waits for them, at most `window`, instead of starting a batch without them."""
-        announcement = Announcement(self)
+    def announce(self) -> Announcement[T, R]:
+        """Announce items that will be submitted soon (`announcement.submit(items)`), so an idle worker
+        waits for them, at most `window`, instead of starting a batch without them. A caller that will not
+        submit after all says so with `announcement.withdraw()`."""
         with self._cond:
             self._expected += 1
+        return Announcement(self)
+
+    @contextmanager
+    def expecting(self) -> Iterator[Announcement]:
+        """An announcement for the items submitted inside this block; withdrawn if none were."""
+        announcement = self.announce()
         try:
             yield announcement
         finally:
-            with self._cond:
-                if announcement.open:  # left without submitting (the caller failed): stop waiting for it
-                    announcement.open = False
-                    self._expected -= 1
-                    self._cond.notify_all()
+            announcement.withdraw()
+
+    def _withdraw(self, announcement: Announcement) -> None:
+        with self._cond:
+            if announcement.open:
+                announcement.open = False
+                self._expected -= 1
+                self._cond.notify_all()
 
     def _work(self) -> None:
         while True:
@@ -162,3 +170,34 @@ class Announcement(Generic[T, R]):
 
     def submit(self, items: Sequence[T]) -> list[Future[R]]:
         return self.batcher.submit_all(items, self)
+
+    def withdraw(self) -> None:
+        """No items will come (the caller failed before submitting); a no-op once they have."""
+        self.batcher._withdraw(self)
+
+
+def when_done(
+    futures: Sequence[Future[R]], then: Callable[[list[R]], None], failed: Callable[[BaseException], None]
+) -> None:
+    """`then(results)` once every future has its result, or `failed(error)` with the first failure, on the
+    thread that completes the last one (no thread waits for them)."""
+    left = len(futures)
+    lock = threading.Lock()
+
+    def one_done(_: Future[R]) -> None:
+        nonlocal left
+        with lock:
+            left -= 1
+            if left:
+                return
+        for future in futures:
+            error = future.exception() if not future.cancelled() else CancelledError()
+            if error is not None:
+                failed(error)
+                return
+        then([future.result() for future in futures])
+
+    if not futures:
+        then([])
+    for future in futures:
+        future.add_done_callback(one_done)

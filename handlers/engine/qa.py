@@ -16,7 +16,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, InvalidStateError, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 
@@ -27,7 +27,7 @@ from handlers.composing.composer import Composer
 from handlers.composing.memory import Memory
 from handlers.composing.parts import combine
 from handlers.composing.suggestions import Suggester
-from handlers.engine.batching import MicroBatcher
+from handlers.engine.batching import Announcement, MicroBatcher, when_done
 from handlers.model.answer import Answer
 from handlers.model.context import Context
 from handlers.understanding.actors import ActorDirectory
@@ -189,17 +189,55 @@ class QA:
     async def _answer_one_async(
         self, question: str, context: Context | None, chosen: str = "", shown: frozenset[int] = frozenset()
     ) -> Answer:
-        loop = asyncio.get_running_loop()
-        with self.batcher.expecting() as announced:
+        """Analysed on one of the engine's threads, embedded with the questions asked at the same time,
+        ranked and composed on an engine thread again: the steps hand over to each other, and the event
+        loop is woken once, by the answer (each wake-up costs it a pipe write, a poll and the GIL)."""
+        answer: Future[Answer] = Future()
+        announced = self.batcher.announce()  # before analysing: an idle embedder waits for it
+        self._threads.submit(self._analyse_and_embed, question, context, chosen, shown, announced, answer)
+        return await asyncio.wrap_future(answer)
+
+    def _analyse_and_embed(
+        self,
+        question: str,
+        context: Context | None,
+        chosen: str,
+        shown: frozenset[int],
+        announced: Announcement[str, np.ndarray],
+        answer: Future[Answer],
+    ) -> None:
+        try:
             if chosen:
-                query = await loop.run_in_executor(self._threads, self._choosing, question, chosen)
+                query = self._choosing(question, chosen)
             else:
-                query = await loop.run_in_executor(self._threads, self.analyser.analyse, question, context)
-                query = dataclasses.replace(query, shown=shown)
-            futures = announced.submit(embed_texts(query))
-        vectors = [await asyncio.wrap_future(future) for future in futures]
-        finish = partial(self._finish, may_ask_back=not chosen)
-        return await loop.run_in_executor(self._threads, finish, query, vectors, context)
+                query = dataclasses.replace(self.analyser.analyse(question, context), shown=shown)
+            embedding = announced.submit(embed_texts(query))
+        except BaseException as error:  # noqa: BLE001 - handed to the caller, who re-raises it
+            announced.withdraw()
+            _settle(answer, error=error)
+            return
+        finish = partial(self._finish, query, context=context, may_ask_back=not chosen)
+        when_done(
+            embedding,
+            lambda vectors: self._submit_settling(answer, partial(finish, vectors)),
+            lambda error: _settle(answer, error=error),
+        )
+
+    def _submit_settling(self, answer: Future[Answer], step: Callable[[], Answer]) -> None:
+        """`step()` on an engine thread, its answer (or failure) into `answer`."""
+
+        def run() -> None:
+            try:
+                result = step()
+            except BaseException as error:  # noqa: BLE001 - handed to the caller
+                _settle(answer, error=error)
+                return
+            _settle(answer, result)
+
+        try:
+            self._threads.submit(run)
+        except RuntimeError as error:  # the engine's threads were shut down (the process is stopping)
+            _settle(answer, error=error)
 
     def _choosing(self, question: str, section: str) -> Query:
         """The question the bot asked back about, answered from the section the user chose: the section's
@@ -280,6 +318,17 @@ class QA:
             # Python threads stall at every barrier (measured: fewer answers/s even for one user at a time).
             set_threads(1)
         return list(embed_queries(self.embedder, texts))
+
+
+def _settle(answer: Future[Answer], result: Answer | None = None, error: BaseException | None = None) -> None:
+    """The answer's outcome, unless its caller gave up waiting (a cancelled request)."""
+    try:
+        if error is not None:
+            answer.set_exception(error)
+        else:
+            answer.set_result(result)  # type: ignore[arg-type]
+    except InvalidStateError:
+        pass
 
 
 def embed_texts(query: Query) -> list[str]:
