@@ -349,3 +349,13 @@ def test_msrest_speedup_keeps_the_retry_policy() -> None:
     assert min(seconds) < 0.002  # was about 5 ms
     assert policy.status_forcelist == expected
     assert (policy.total, policy.connect, policy.read) == (3, 3, 3)
+
+
+def test_a_levels_lines_give_its_p95_in_milliseconds_and_in_bare_embeddings() -> None:
+    rate = loadbench.EmbedderRate(sequential_qps=100.0, batched_qps=120.0, cpu_ms=20.0)
+    level = loadbench.Level(8, seconds=2.0, latencies_ms=[float(ms) for ms in range(1, 101)], embedder=[rate])
+    lines = dict(line.split(": ") for line in level.lines())
+    assert lines["load_c8_answers_per_s"] == "50.0"
+    assert lines["load_c8_p95_ms"] == "95.0"
+    assert lines["load_c8_p95_in_embeddings"] == "9.5"  # one bare embedding takes 10 ms here
+    assert lines["load_c8_ratio_to_embedder"] == "0.50"
