@@ -70,6 +70,32 @@ def test_concurrent_async_answers_equal_sequential_answers_and_share_batches(rea
     assert batches < items / 2  # asked at once, embedded together
 
 
+def test_a_message_that_asks_two_things_is_embedded_in_one_round(
+    real_qa, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its second part is embedded while the first is answered (it reads the same either way), so it
+    costs one embedding round, not two; the answer is the one answer() gives. A part that points back
+    ("vem äger det?") reads differently once the first is answered, and is embedded then."""
+    from handlers.engine import qa as engine
+
+    embedding, found_ready = engine._embedding, []
+
+    def recording(texts, announced, ready):
+        found_ready.append(all(t in ready for t in texts))
+        return embedding(texts, announced, ready)
+
+    monkeypatch.setattr(engine, "_embedding", recording)
+    cases = {
+        "Vilka insatsområden leder utbildningsaktörerna, och vilka leder arbetsgivarna?": [False, True],
+        "Vad gör Almi, och vem äger det?": [False, False],
+    }
+    for message, ready in cases.items():
+        found_ready.clear()
+        answered = asyncio.run(real_qa.answer_async(message))
+        assert found_ready == ready, message
+        assert answer_json(answered) == answer_json(real_qa.answer(message))
+
+
 def test_a_failing_step_fails_only_its_own_async_answer(real_qa, monkeypatch: pytest.MonkeyPatch) -> None:
     """The steps hand over on the engine's threads: a failure in analysis or composing reaches the caller
     as the exception, withdraws the announced embedding, and leaves the engine answering."""

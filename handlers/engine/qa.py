@@ -47,6 +47,8 @@ log = logging.getLogger(__name__)
 
 __all__ = ["QA", "LoadReport", "MAX_QUESTION_CHARS"]
 
+Embedding = dict[str, "Future[np.ndarray]"]  # texts being embedded, each with its vector to come
+
 # Embedding time grows with length (about 0.1 s per 100 words here) while meaning does not: what is embedded
 # is cut, a long message's end (where its question is) kept.
 EMBEDDED_CHARS = 600
@@ -170,11 +172,12 @@ class QA:
         parts = split_parts(message)
         if len(parts) == 1:
             return await self._answer_one_async(question, context)
+        ahead = self._embed_ahead(parts[1:], context)
         answers: list[Answer] = []
         for part in parts:
             shown = frozenset(i for a in answers for i in a.evidence)
             previous = answers[-1].context if answers else context
-            answer = await self._answer_one_async(part, previous, shown=shown)
+            answer = await self._answer_one_async(part, previous, shown=shown, ahead=ahead)
             if not answer.answered:
                 return await self._answer_one_async(question, context)
             answers.append(answer)
@@ -187,15 +190,39 @@ class QA:
         return self._finish(query, self._vectors(query), context)
 
     async def _answer_one_async(
-        self, question: str, context: Context | None, chosen: str = "", shown: frozenset[int] = frozenset()
+        self,
+        question: str,
+        context: Context | None,
+        chosen: str = "",
+        shown: frozenset[int] = frozenset(),
+        ahead: Future[Embedding] | None = None,
     ) -> Answer:
         """Analysed on one of the engine's threads, embedded with the questions asked at the same time,
         ranked and composed on an engine thread again: the steps hand over to each other, and the event
-        loop is woken once, by the answer (each wake-up costs it a pipe write, a poll and the GIL)."""
+        loop is woken once, by the answer (each wake-up costs it a pipe write, a poll and the GIL).
+        `ahead`: texts already being embedded (_embed_ahead), used where the question's are among them."""
         answer: Future[Answer] = Future()
         announced = self.batcher.announce()  # before analysing: an idle embedder waits for it
-        self._threads.submit(self._analyse_and_embed, question, context, chosen, shown, announced, answer)
+        asked = partial(self._analyse_and_embed, question, context, chosen, shown, ahead)
+        self._threads.submit(asked, announced, answer)
         return await asyncio.wrap_future(answer)
+
+    def _embed_ahead(self, parts: list[str], context: Context | None) -> Future[Embedding]:
+        """A message's later parts, embedded while its first is answered, as they read before it: a part
+        that does not point back reads the same after it, so the message costs one embedding round, not
+        one per part. A part that reads differently once the earlier one is answered is embedded again."""
+        announced = self.batcher.announce()
+
+        def embed() -> Embedding:
+            try:
+                queries = [self.analyser.analyse(part, context) for part in parts]
+                texts = [t for q in queries if not q.follow_up for t in embed_texts(q)]
+                texts = list(dict.fromkeys(texts))
+                return dict(zip(texts, announced.submit(texts), strict=True)) if texts else {}
+            finally:
+                announced.withdraw()  # a no-op once submitted
+
+        return self._threads.submit(embed)
 
     def _analyse_and_embed(
         self,
@@ -203,6 +230,7 @@ class QA:
         context: Context | None,
         chosen: str,
         shown: frozenset[int],
+        ahead: Future[Embedding] | None,
         announced: Announcement[str, np.ndarray],
         answer: Future[Answer],
     ) -> None:
@@ -211,7 +239,7 @@ class QA:
                 query = self._choosing(question, chosen)
             else:
                 query = dataclasses.replace(self.analyser.analyse(question, context), shown=shown)
-            embedding = announced.submit(embed_texts(query))
+            embedding = _embedding(embed_texts(query), announced, _done(ahead))
         except BaseException as error:  # noqa: BLE001 - handed to the caller, who re-raises it
             announced.withdraw()
             _settle(answer, error=error)
@@ -318,6 +346,23 @@ class QA:
             # Python threads stall at every barrier (measured: fewer answers/s even for one user at a time).
             set_threads(1)
         return list(embed_queries(self.embedder, texts))
+
+
+def _done(ahead: Future[Embedding] | None) -> Embedding:
+    """What was embedded ahead, if it is ready (never waited for: the question is embedded instead)."""
+    if ahead is None or not ahead.done() or ahead.cancelled() or ahead.exception() is not None:
+        return {}
+    return ahead.result()
+
+
+def _embedding(
+    texts: list[str], announced: Announcement[str, np.ndarray], ready: Embedding
+) -> list[Future[np.ndarray]]:
+    """The texts' vectors: those embedded ahead, the others submitted (the announcement withdrawn if none)."""
+    missing = [t for t in texts if t not in ready]
+    submitted = iter(announced.submit(missing) if missing else ())
+    announced.withdraw()
+    return [ready[t] if t in ready else next(submitted) for t in texts]
 
 
 def _settle(answer: Future[Answer], result: Answer | None = None, error: BaseException | None = None) -> None:
