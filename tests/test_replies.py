@@ -230,11 +230,14 @@ async def test_the_chat_page_may_be_framed_only_by_the_configured_site(start: St
     assert policy.endswith("frame-ancestors https://www.regionorebrolan.se")  # the injected part dropped
 
 
+_CREDENTIALS: dict[str, object] = {}  # one credential factory per app, as one adapter has
+
+
 def _connector_factory(app_id: str = "app-id"):
     from botframework.connector.auth import PasswordServiceClientCredentialFactory
     from botframework.connector.auth._connector_factory_impl import _ConnectorFactoryImpl
 
-    credentials = PasswordServiceClientCredentialFactory(app_id, "secret", "tenant")
+    credentials = _CREDENTIALS.setdefault(app_id, PasswordServiceClientCredentialFactory(app_id, "pw", "t"))
     return _ConnectorFactoryImpl(app_id, "https://api.botframework.com", "https://login", True, credentials)
 
 
@@ -254,7 +257,9 @@ async def test_a_channel_endpoint_keeps_its_connector_client_and_credentials(
     other_bot = await replies._TimeoutConnectorFactory(_connector_factory("other")).create(
         "https://smba.example/a/"
     )
-    other_place = await replies._TimeoutConnectorFactory(_connector_factory()).create("https://smba.example/b/")
+    other_place = await replies._TimeoutConnectorFactory(_connector_factory()).create(
+        "https://smba.example/b/"
+    )
     assert other_bot is not first and other_place is not first
     # Bounded: the least recently used endpoint went when a third came.
     third = await replies._TimeoutConnectorFactory(_connector_factory()).create("https://smba.example/a/")

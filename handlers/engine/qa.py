@@ -19,6 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, InvalidStateError, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 import numpy as np
 
@@ -204,8 +205,16 @@ class QA:
         answer: Future[Answer] = Future()
         announced = self.batcher.announce()  # before analysing: an idle embedder waits for it
         asked = partial(self._analyse_and_embed, question, context, chosen, shown, ahead)
-        self._threads.submit(asked, announced, answer)
+        self._submit_announced(announced, asked, announced, answer)
         return await asyncio.wrap_future(answer)
+
+    def _submit_announced(self, announced: Announcement, step: Callable[..., Any], *args: object) -> Future:
+        """`step(*args)` on an engine thread; the announcement withdrawn if it cannot be queued."""
+        try:
+            return self._threads.submit(step, *args)
+        except RuntimeError:  # the engine's threads were shut down (the process is stopping)
+            announced.withdraw()
+            raise
 
     def _embed_ahead(self, parts: list[str], context: Context | None) -> Future[Embedding]:
         """A message's later parts, embedded while its first is answered, as they read before it: a part
@@ -222,7 +231,7 @@ class QA:
             finally:
                 announced.withdraw()  # a no-op once submitted
 
-        return self._threads.submit(embed)
+        return self._submit_announced(announced, embed)
 
     def _analyse_and_embed(
         self,

@@ -218,15 +218,17 @@ class _TimeoutConnectorFactory(ConnectorFactory):
         return await CLIENTS.get(self._key(service_url, audience), lambda: self._make(service_url, audience))
 
     def _key(self, service_url: str, audience: str | None) -> tuple | None:
-        """What botbuilder's factory makes a client from (its private fields: None if it has others)."""
+        """What botbuilder's factory makes a client from (its private fields: None if it has others). Its
+        credential factory (one per app configuration) stands for the password or certificate."""
         try:
             inner = self._inner
             scope = inner._to_channel_from_bot_oauth_scope  # type: ignore[attr-defined]
             identity = (inner._app_id, inner._login_endpoint, inner._validate_authority)  # type: ignore[attr-defined]
+            secrets = inner._credential_factory  # type: ignore[attr-defined]
             custom = inner._connector_client_configuration  # type: ignore[attr-defined]
         except AttributeError:
             return None
-        return (service_url, audience or scope, *identity) if custom is None else None
+        return (service_url, audience or scope, *identity, secrets) if custom is None else None
 
     async def _make(self, service_url: str, audience: str | None) -> ConnectorClient:
         client = await self._inner.create(service_url, audience)
