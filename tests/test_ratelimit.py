@@ -42,6 +42,11 @@ def test_the_window_moves_rather_than_resets() -> None:
     assert windows.hit(rule, "client", "a") == pytest.approx(39.0)  # when the one at +40 s leaves
 
 
+def test_a_rule_of_zero_refuses_everything_for_its_whole_window() -> None:
+    windows = MemoryWindows(Clock())
+    assert windows.hit(parse("0/minute"), "client", "a") == 60.0
+
+
 def test_keys_whose_window_emptied_are_forgotten_and_the_number_kept_is_bounded() -> None:
     clock = Clock()
     windows = MemoryWindows(clock, max_keys=100)

@@ -64,7 +64,9 @@ class MemoryWindows:
         if passes:
             times.append(now)
         self._forget_old(now)
-        return 0.0 if passes else times[0] + seconds - now
+        if passes:
+            return 0.0
+        return times[0] + seconds - now if times else seconds  # "0/minute" lets nothing through
 
     def __len__(self) -> int:
         return len(self._windows)
